@@ -28,6 +28,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--device', default=None)
     p.add_argument('--quick', action='store_true')
+    p.add_argument('--digits-steps', type=int, default=12_000)
     p.add_argument('--out', default=str(ROOT/'nbs'/'_nfe_table.md'))
     a = p.parse_args()
     dev = torch.device(a.device) if a.device else default_device()
@@ -54,7 +55,7 @@ def main():
     half = len(xa) // 2
     ref_d, held_out = xa[:half], xa[half:2 * half]
     xtr, _ = load_digits('train')
-    d_steps = 400 if q else 20_000
+    d_steps = 400 if q else a.digits_steps
     torch.manual_seed(0)
     dteacher = Denoiser(UNet(in_ch=1, ch=32 if q else 64, ch_mult=(1, 2), num_res=1 if q else 2, dropout=0.1), sigma_data=0.5)
     rd = fit(dteacher, loss_fn, xtr, steps=d_steps, bs=256, lr=5e-4, warmup=500, schedule='cosine', ema_decay=0.9995,

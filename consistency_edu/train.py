@@ -97,7 +97,7 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
     if sync_every < 1: raise ValueError(f"`sync_every` must be >= 1, got {sync_every}")
     device = torch.device(device) if device is not None else module_device_dtype(model)[0]
     model.to(device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay, fused=device.type == 'cuda')
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(warmup, steps, schedule))
     ema = EMA(model, ema_decay) if ema_decay is not None else None
     scaler = torch.amp.GradScaler(device.type, enabled=(amp == 'fp16'))
