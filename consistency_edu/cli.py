@@ -79,7 +79,7 @@ def _figure(path, gm, teacher, res, n=3000, device='cpu'):
     res.plot_loss(smooth=100, ax=axs[3]); axs[3].set_title('EDM loss')
     fig.tight_layout(); fig.savefig(path); plt.close(fig)
 
-def demo(out='demo_out', steps:int=3000, n:int=4000, nfes=NFES, device=None, progress:bool=True, seed:int=0):
+def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, progress:bool=True, seed:int=0):
     "Train the EDM teacher on the 2-D oracle; write the quality-per-NFE tables, a figure and the checkpoint to `out`."
     if steps < 1: raise ValueError(f"`steps` must be >= 1, got {steps}")
     if n < 100: raise ValueError(f"`n` must be >= 100 for meaningful metrics, got {n}")
@@ -115,7 +115,7 @@ def main(argv=None):
     d = sub.add_parser('demo', help='train the EDM teacher on the 2-D oracle and write the quality-per-NFE tables')
     d.add_argument('--out', default='demo_out', help='output folder (default: demo_out)')
     d.add_argument('--steps', type=int, default=3000, help='teacher training steps (default: 3000)')
-    d.add_argument('--n', type=int, default=4000, help='samples per table cell (default: 4000)')
+    d.add_argument('--n', type=int, default=2000, help='samples per table cell (default: 2000)')
     d.add_argument('--device', default=None, help='cpu or cuda (default: cuda when available)')
     d.add_argument('--quiet', action='store_true', help='no progress bar')
     args = p.parse_args(argv)
