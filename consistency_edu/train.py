@@ -91,6 +91,7 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
         compile:bool=False,        # run the forward/backward through torch.compile
         channels_last:bool=False,  # images in channels-last memory format (faster convs with bf16 + compile on GPUs)
         checkpoint:str|Path|None=None, checkpoint_every:int=500, resume:bool=False,
+        extra:dict|None=None,      # other objects with state_dict/load_state_dict to checkpoint (e.g. a CD target network)
         seed:int=0, device=None, progress:bool=True, sync_every:int=1, log_every:int=50):
     "Train `model` on `loss_fn` for `steps` steps; returns a `FitResult`."
     if steps < 1: raise ValueError(f"`steps` must be >= 1, got {steps}")
@@ -114,7 +115,8 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
         return {'step': step, 'model': model.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(),
                 'ema': ema.state_dict() if ema else None, 'scaler': scaler.state_dict(), 'history': list(history),
                 'g_data': g_data.get_state(), 'g': g.get_state(), 'torch_rng': torch.get_rng_state(),
-                'cuda_rng': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+                'cuda_rng': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                'extra': {k: v.state_dict() for k, v in (extra or {}).items()}}
 
     if ckpt is not None and resume and ckpt.exists():
         sd = torch.load(ckpt, map_location=device, weights_only=False)
@@ -123,6 +125,9 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
         scaler.load_state_dict(sd['scaler']); history = list(sd['history']); start = sd['step']
         g_data.set_state(sd['g_data'].cpu()); g.set_state(sd['g'].cpu()); torch.set_rng_state(sd['torch_rng'].cpu())
         if sd.get('cuda_rng') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all([s.cpu() for s in sd['cuda_rng']])
+        for k, v in (extra or {}).items():
+            if k not in sd.get('extra', {}): raise KeyError(f"`extra` names {k!r} but the checkpoint {ckpt} has no state for it")
+            v.load_state_dict(sd['extra'][k])
     if ckpt is not None: ckpt.parent.mkdir(parents=True, exist_ok=True)
 
     fwd = torch.compile(model) if compile else model
