@@ -1,24 +1,37 @@
-"""Teacher training throughput on a 32x32 U-Net: samples/s for fp32, bf16 autocast and bf16 + torch.compile.
+"""Training throughput on a 32x32 U-Net: samples/s of one training step for the EDM teacher, consistency distillation
+(CD, Heun teacher) and consistency training (CT), in fp32, bf16 autocast and bf16 + torch.compile (and channels-last for EDM).
 
-One EDM training step (forward, backward, AdamW) on a batch of 32x32 single-channel images, timed with CUDA
-synchronisation after warm-up (compilation happens in the warm-up). Writes nbs/_throughput.md and
-bench/results/throughput.json.
+Each step is forward, backward and fused AdamW on a batch of 32x32 single-channel images, timed with CUDA
+synchronisation after warm-up (compilation happens in the warm-up). Only the online network is compiled; CD's
+teacher and the target network run eagerly. Writes nbs/_throughput.md and bench/results/throughput.json.
 
-    python bench/throughput.py [--bs 256] [--steps 100] [--ch 64]
+    python bench/throughput.py [--bs 256] [--steps 100] [--ch 64] [--methods edm cd ct]
 """
 import argparse, json, time
 from pathlib import Path
 import torch
 from consistency_edu.nets import UNet
 from consistency_edu.edm import Denoiser, edm_loss
+from consistency_edu.consistency import ConsistencyModel
+from consistency_edu.cd import CDLoss
+from consistency_edu.ct import CTLoss
 
 ROOT = Path(__file__).resolve().parents[1]
+MODES = {'edm': ('fp32', 'bf16', 'bf16 + compile', 'bf16 + channels_last', 'bf16 + channels_last + compile'),
+         'cd': ('fp32', 'bf16', 'bf16 + compile'), 'ct': ('fp32', 'bf16', 'bf16 + compile')}
 
-def run(mode, bs, steps, warmup, ch, dev):
+def unet(ch): return UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2)
+
+def run(method, mode, bs, steps, warmup, ch, dev):
     torch.manual_seed(0)
     cl = 'channels_last' in mode
-    model = Denoiser(UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2)).to(dev)
+    model = (Denoiser(unet(ch)) if method == 'edm' else ConsistencyModel(unet(ch))).to(dev)
     if cl: model = model.to(memory_format=torch.channels_last)
+    if method == 'edm': loss_fn = lambda m, x, g: edm_loss(m, x, generator=g)
+    elif method == 'cd':
+        teacher = Denoiser(unet(ch)).to(dev).eval().requires_grad_(False)
+        loss_fn = CDLoss(model, teacher, N=18, mu=0.95, solver='heun')
+    else: loss_fn = CTLoss(model, K=1000, s0=2, s1=150)
     fwd = torch.compile(model) if 'compile' in mode else model
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)   # as `fit` builds it on CUDA
     x = torch.rand(bs, 1, 32, 32, device=dev) * 2 - 1
@@ -27,7 +40,7 @@ def run(mode, bs, steps, warmup, ch, dev):
     amp = 'bf16' in mode
     def step():
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
-            loss = edm_loss(fwd, x, generator=g).mean()
+            loss = loss_fn(fwd, x, g).mean()
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         return loss
     t = time.time()
@@ -38,7 +51,7 @@ def run(mode, bs, steps, warmup, ch, dev):
     for _ in range(steps): loss = step()
     torch.cuda.synchronize(); dt = time.time() - t
     assert torch.isfinite(loss)
-    return {'mode': mode, 'samples_per_s': bs * steps / dt, 'ms_per_step': 1000 * dt / steps, 'warmup_s': warm,
+    return {'method': method, 'mode': mode, 'samples_per_s': bs * steps / dt, 'ms_per_step': 1000 * dt / steps, 'warmup_s': warm,
             'peak_mem_gib': torch.cuda.max_memory_allocated() / 2 ** 30,
             'params_m': sum(p.numel() for p in model.parameters()) / 1e6}
 
@@ -46,20 +59,22 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--bs', type=int, default=256); p.add_argument('--steps', type=int, default=100)
     p.add_argument('--warmup', type=int, default=20); p.add_argument('--ch', type=int, default=64)
+    p.add_argument('--methods', nargs='+', default=['edm', 'cd', 'ct'], choices=list(MODES))
     a = p.parse_args()
     if not torch.cuda.is_available(): raise SystemExit('throughput.py measures GPU throughput: no CUDA device visible')
     dev = torch.device('cuda')
-    modes = ('fp32', 'bf16', 'bf16 + compile', 'bf16 + channels_last', 'bf16 + channels_last + compile')
-    rows = [run(m, a.bs, a.steps, a.warmup, a.ch, dev) for m in modes]
-    base = rows[0]['samples_per_s']
+    rows = [run(m, mode, a.bs, a.steps, a.warmup, a.ch, dev) for m in a.methods for mode in MODES[m]]
     name = torch.cuda.get_device_name(dev)
-    md = [f"EDM teacher training step on a 32×32 U-Net (ch {a.ch}, ch_mult (1, 2, 2), 2 res blocks per level, "
+    md = [f"One training step on a 32×32 U-Net (ch {a.ch}, ch_mult (1, 2, 2), 2 res blocks per level, "
           f"{rows[0]['params_m']:.1f}M parameters), batch {a.bs}, fused AdamW; {a.steps} timed steps after {a.warmup} warm-up steps. "
           f"Measured on {name}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}. fp32 uses PyTorch's defaults "
-          "(TF32 for convolutions, not for matmuls).\n",
-          '| mode | samples/s | ms/step | speed-up vs fp32 | peak memory (GiB) | warm-up (s) |', '|---|---|---|---|---|---|']
-    md += [f"| {r['mode']} | {r['samples_per_s']:.0f} | {r['ms_per_step']:.1f} | {r['samples_per_s'] / base:.2f}× | "
-           f"{r['peak_mem_gib']:.2f} | {r['warmup_s']:.1f} |" for r in rows]
+          "(TF32 for convolutions, not for matmuls). CD: Heun teacher (2 teacher evaluations), N = 18, μ = 0.95; CT: no teacher. "
+          "Only the online network is compiled. Speed-up is against the same method in fp32.\n",
+          '| method | mode | samples/s | ms/step | speed-up vs fp32 | peak memory (GiB) | warm-up (s) |', '|---|---|---|---|---|---|---|']
+    for r in rows:
+        base = next(b for b in rows if b['method'] == r['method'] and b['mode'] == 'fp32')['samples_per_s']
+        md.append(f"| {r['method'].upper()} | {r['mode']} | {r['samples_per_s']:.0f} | {r['ms_per_step']:.1f} | {r['samples_per_s'] / base:.2f}× | "
+                  f"{r['peak_mem_gib']:.2f} | {r['warmup_s']:.1f} |")
     (ROOT/'nbs'/'_throughput.md').write_text('\n'.join(md) + '\n')
     res = ROOT/'bench'/'results'; res.mkdir(parents=True, exist_ok=True)
     (res/'throughput.json').write_text(json.dumps({'device': name, 'torch': torch.__version__, 'rows': rows, 'args': vars(a)}, indent=1))

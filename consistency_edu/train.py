@@ -130,6 +130,9 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
             v.load_state_dict(sd['extra'][k])
     if ckpt is not None: ckpt.parent.mkdir(parents=True, exist_ok=True)
 
+    if compile:   # compiled random ops must draw what eager ones draw: a consistency loss replays one dropout mask in an eager target pass
+        import torch._inductor.config as inductor_config
+        inductor_config.fallback_random = True
     fwd = torch.compile(model) if compile else model
     dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp)
     pending, t0 = [], time.time()
