@@ -13,7 +13,8 @@ from .edm import Denoiser, edm_scalings
 
 # %% auto #0
 __all__ = ['get_scalings_for_boundary_condition', 'ConsistencyModel', 'ExactConsistencyFunction', 'sample_onestep',
-           'sample_multistep', 'karras_index_to_sigma', 'stochastic_iterative_sampler', 'greedy_tau_search']
+           'sample_multistep', 'karras_index_to_sigma', 'stochastic_iterative_sampler', 'greedy_tau_search',
+           'iterative_inpainting', 'slerp', 'interpolate']
 
 # %% ../nbs/10_consistency.ipynb #c005
 def get_scalings_for_boundary_condition(sigma:Tensor, sigma_min:float=0.002, sigma_data:float=0.5):
@@ -109,3 +110,37 @@ def greedy_tau_search(model, z:Tensor, metric, taus, n_steps:int=2, sigma_max:fl
         best = min(range(len(cands)), key=vals.__getitem__)
         chosen.append(cands[best]); scores.append(vals[best])
     return chosen, scores
+
+# %% ../nbs/10_consistency.ipynb #c019
+@torch.no_grad()
+def iterative_inpainting(model, y:Tensor, mask:Tensor, taus, sigma_min:float=0.002, generator=None, **cond):
+    "Zero-shot inpainting (Song et al. 2023, Algorithm 4 with A = I): fill where `mask` is 1, keep `y` where it is 0."
+    check_tensor(y, 'y', min_ndim=2)
+    if mask.shape != y.shape[-mask.ndim:] and mask.shape != y.shape: raise ValueError(f"`mask` must broadcast to `y` {tuple(y.shape)}, got {tuple(mask.shape)}")
+    taus = [float(t) for t in taus]
+    if not taus or any(b >= a for a, b in zip(taus, taus[1:])) or taus[-1] < sigma_min:
+        raise ValueError(f"`taus` must be strictly decreasing levels >= sigma_min={sigma_min}, got {taus}")
+    _check_model(model)
+    m = mask.to(y)
+    s_in = y.new_ones([y.shape[0]])
+    x = y * (1 - m)
+    for i, t in enumerate(taus):
+        noise = randn_like(y, generator) * (t if i == 0 else math.sqrt(t ** 2 - sigma_min ** 2))
+        x = model(x + noise, t * s_in, **cond)
+        x = y * (1 - m) + x * m
+    return x
+
+def slerp(z1:Tensor, z2:Tensor, alpha:float):
+    "Spherical interpolation between noises z1 and z2 (per sample)."
+    n1, n2 = z1.flatten(1).norm(dim=1), z2.flatten(1).norm(dim=1)
+    cos = ((z1 * z2).flatten(1).sum(1) / (n1 * n2)).clamp(-1, 1)
+    th = torch.acos(cos)
+    w1, w2 = torch.sin((1 - alpha) * th) / torch.sin(th), torch.sin(alpha * th) / torch.sin(th)
+    return append_dims(w1, z1.ndim) * z1 + append_dims(w2, z1.ndim) * z2
+
+@torch.no_grad()
+def interpolate(model, z1:Tensor, z2:Tensor, n:int=8, sigma_max:float=80., **cond):
+    "One-step samples along the slerp path between noises z1 and z2 (each (1, ...)): returns (n, ...)."
+    if n < 2: raise ValueError(f"`n` must be >= 2, got {n}")
+    z = torch.cat([slerp(z1, z2, a) for a in torch.linspace(0, 1, n).tolist()])
+    return model(z * sigma_max, sigma_max * z.new_ones([n]), **cond)
