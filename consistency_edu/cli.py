@@ -17,7 +17,9 @@ from .metrics import sliced_wasserstein, mmd, metric_floor
 from .train import fit
 
 # %% auto #0
-__all__ = ['NFES', 'steps_for_nfe', 'sigmas_for', 'sample_at_nfe', 'quality_per_nfe', 'markdown_table', 'demo', 'main']
+__all__ = ['NFES', 'METHODS', 'steps_for_nfe', 'sigmas_for', 'sample_at_nfe', 'quality_per_nfe', 'markdown_table',
+           'train_consistency', 'consistency_rows', 'make_net', 'demo', 'save_model', 'load_model', 'train_model',
+           'sample_model', 'main']
 
 # %% ../nbs/09_cli.ipynb #c005
 NFES = (1, 2, 5, 10, 18, 35, 79)
@@ -79,7 +81,45 @@ def _figure(path, gm, teacher, res, n=3000, device='cpu'):
     res.plot_loss(smooth=100, ax=axs[3]); axs[3].set_title('EDM loss')
     fig.tight_layout(); fig.savefig(path); plt.close(fig)
 
-def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, progress:bool=True, seed:int=0):
+def train_consistency(method:str, data, shape, steps:int, teacher=None, device=None, progress:bool=False, seed:int=0,
+                      bs:int=512, lr:float=1e-3, checkpoint=None, resume:bool=False, **fit_kw):
+    "Train a consistency model by CD (needs `teacher`) or CT on `data`, with the course's default settings."
+    from consistency_edu.consistency import ConsistencyModel
+    from consistency_edu.cd import CDLoss
+    from consistency_edu.ct import CTLoss
+    if method not in ('cd', 'ct'): raise ValueError(f"`method` must be 'cd' or 'ct', got {method!r}")
+    if method == 'cd' and teacher is None: raise ValueError("method='cd' needs a `teacher` denoiser")
+    torch.manual_seed(seed)
+    model = ConsistencyModel(make_net(shape))
+    loss = CDLoss(model, teacher, N=18, mu=0.95, solver='heun') if method == 'cd' else CTLoss(model, K=steps, s0=2, s1=40 if len(shape) == 1 else 150, mu0=0.9)
+    fit(model, loss, data, steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10), device=device, progress=progress,
+        extra={'loss': loss}, seed=seed, checkpoint=checkpoint, resume=resume, **fit_kw)
+    return model.eval()
+
+def consistency_rows(name, model, ref, metrics, taus=None, val=None, seed=0):
+    "Rows like quality_per_nfe's for a consistency model at NFE 1 and 2; tau by greedy search on `val` unless `taus` is given."
+    from consistency_edu.consistency import sample_multistep, greedy_tau_search
+    z = torch.randn(len(ref), *ref.shape[1:], generator=torch.Generator().manual_seed(seed)).to(ref.device)
+    if taus is None:
+        if val is None: raise ValueError("give `taus`, or a validation set `val` to search them on")
+        taus, _ = greedy_tau_search(model, z, lambda x: sliced_wasserstein(x, val), torch.logspace(-2, 0.8, 20).tolist(), n_steps=2)
+    rows = []
+    for k in range(len(taus) + 1):
+        s = torch.tensor([80., *taus[:k], 0.])
+        x = sample_multistep(model, 80. * z, s, generator=torch.Generator(ref.device).manual_seed(seed))
+        rows.append({'model': name, 'sampler': 'multistep' if k else 'one step', 'nfe': k + 1, 'actual_nfe': k + 1,
+                     **{m: f(x, ref) for m, f in metrics.items()}})
+    for r in rows: r['sampler'] = 'consistency'
+    return rows
+
+def make_net(shape):
+    "The course's default raw network for data of `shape` (without the batch dimension)."
+    from consistency_edu.nets import UNet
+    if len(shape) == 1: return MLP(in_dim=shape[0], hidden=128, depth=3)
+    c, h, w = shape
+    return UNet(in_ch=c, ch=64 if h >= 32 else 32, ch_mult=(1, 2, 2) if h % 4 == 0 and h >= 32 else (1, 2), num_res=2 if h >= 32 else 1)
+
+def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, progress:bool=True, seed:int=0, cm_steps:int=2000):
     "Train the EDM teacher on the 2-D oracle; write the quality-per-NFE tables, a figure and the checkpoint to `out`."
     if steps < 1: raise ValueError(f"`steps` must be >= 1, got {steps}")
     if n < 100: raise ValueError(f"`n` must be >= 100 for meaningful metrics, got {n}")
@@ -97,9 +137,19 @@ def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, pro
     oracle = lambda x, s: gm.denoise(x, s)
     rows = quality_per_nfe({'exact D*': oracle, 'EDM teacher': teacher}, ref, metrics, n=n, nfes=nfes, seed=seed + 2)
     floors = {'SW': metric_floor(gm.sample, sliced_wasserstein, n), 'MMD': metric_floor(gm.sample, mmd, n)}
+    cm_rows = []
+    val = gm.sample(n, generator=torch.Generator().manual_seed(seed + 5)).to(device)   # for choosing tau, apart from `ref`
+    if cm_steps:
+        teacher.eval().requires_grad_(False)
+        for method in ('cd', 'ct'):
+            m = train_consistency(method, gm.sample, (2,), cm_steps, teacher=teacher, device=device, progress=progress, seed=seed)
+            cm_rows += consistency_rows(f'{method.upper()} ({cm_steps} steps)', m, ref, metrics, val=val, seed=seed + 2)
     md = (f"Quality per NFE on the 2-D oracle mixture ({n} samples; EDM teacher trained {steps} steps). "
           "Lower is better; the floor is two independent true sample sets. A number in brackets is the NFE actually spent.\n\n"
           + '\n\n'.join(markdown_table(rows, m, floors[m]) for m in metrics) + '\n')
+    if cm_rows:
+        md += ("\nConsistency models distilled (CD, Heun teacher = the EDM teacher above) and trained (CT) on the same data; "
+               "two-step τ by greedy search on a separate validation set:\n\n" + '\n\n'.join(markdown_table(cm_rows, m, floors[m]) for m in metrics) + '\n')
     (out/'nfe_table.md').write_text(md)
     (out/'nfe_table.json').write_text(json.dumps({'rows': rows, 'floors': floors, 'steps': steps, 'n': n}, indent=1))
     _figure(out/'demo.png', gm, teacher, res, device=device)
@@ -108,6 +158,58 @@ def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, pro
     return summary
 
 # %% ../nbs/09_cli.ipynb #c015
+def save_model(path, model, method:str, shape, data:str):
+    "Save weights with what is needed to rebuild the model."
+    torch.save({'method': method, 'shape': tuple(shape), 'data': data, 'state_dict': model.state_dict()}, path)
+
+def load_model(path, device='cpu'):
+    "Rebuild a model saved by `save_model`: returns (model, info dict)."
+    from consistency_edu.consistency import ConsistencyModel
+    if not Path(path).exists(): raise FileNotFoundError(f"`path`: no model file at {path}")
+    info = torch.load(path, map_location=device, weights_only=False)
+    cls = Denoiser if info['method'] == 'edm' else ConsistencyModel
+    model = cls(make_net(info['shape'])); model.load_state_dict(info['state_dict'])
+    return model.to(device).eval(), info
+
+METHODS = ('edm', 'cd', 'ct')
+
+def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000, teacher=None, root=None, download:bool=False,
+                bs:int|None=None, lr:float|None=None, device=None, progress:bool=True, resume:bool=False, seed:int=0, **fit_kw):
+    "Train `method` on data set `data`; writes out/model.pt (and the resumable out/train.pt). Returns the model."
+    from consistency_edu.toy import load_dataset, TOY_SETS, oracle_mixture
+    if method not in METHODS: raise ValueError(f"`method` must be one of {METHODS}, got {method!r}")
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    device = torch.device(device) if device else default_device()
+    if data in TOY_SETS: x = (oracle_mixture().sample if data == 'oracle' else (lambda n, generator=None: load_dataset(data, n=n, generator=generator)[0]))
+    else: x = load_dataset(data, root=root, download=download)[0]
+    shape = (2,) if data in TOY_SETS else tuple(x.shape[1:])
+    bs = bs or (512 if data in TOY_SETS else 128); lr = lr or (2e-3 if method == 'edm' and data in TOY_SETS else 1e-3 if data in TOY_SETS else 2e-4)
+    if method == 'edm':
+        torch.manual_seed(seed)
+        model = Denoiser(make_net(shape))
+        fit(model, lambda m, b, g: edm_loss(m, b, generator=g), x, steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10),
+            schedule='cosine', device=device, progress=progress, checkpoint=out/'train.pt', resume=resume, seed=seed, **fit_kw)
+    else:
+        if method == 'cd':
+            if teacher is None: raise ValueError("`teacher` is required for method='cd': a model.pt trained with method='edm' (or 'exact' on the oracle)")
+            if teacher == 'exact':
+                if data != 'oracle': raise ValueError("teacher='exact' exists only for data='oracle'")
+                teacher = oracle_mixture()
+            elif isinstance(teacher, (str, Path)): teacher = load_model(teacher, device)[0].requires_grad_(False)
+        model = train_consistency(method, x, shape, steps, teacher=teacher, device=device, progress=progress, seed=seed, bs=bs, lr=lr,
+                                  checkpoint=out/'train.pt', resume=resume, **fit_kw)
+    save_model(out/'model.pt', model, method, shape, data)
+    return model.eval()
+
+@torch.no_grad()
+def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:int=0, device='cpu'):
+    "Draw `n` samples: Heun at `nfe` evaluations for 'edm'; one step, or Algorithm 1 at levels `taus`, for 'cd'/'ct'."
+    from consistency_edu.consistency import sample_multistep
+    z = torch.randn(n, *shape, generator=torch.Generator().manual_seed(seed)).to(device)
+    if method == 'edm': return sample_at_nfe(model, 'heun', nfe, z)[0]
+    return sample_multistep(model, 80. * z, torch.tensor([80., *taus, 0.]), generator=torch.Generator(device).manual_seed(seed))
+
+# %% ../nbs/09_cli.ipynb #c018
 def main(argv=None):
     "Entry point of the `consistency-edu` command."
     p = argparse.ArgumentParser(prog='consistency-edu', description='Consistency models, derived and run: the course library.')
@@ -118,7 +220,37 @@ def main(argv=None):
     d.add_argument('--n', type=int, default=2000, help='samples per table cell (default: 2000)')
     d.add_argument('--device', default=None, help='cpu or cuda (default: cuda when available)')
     d.add_argument('--quiet', action='store_true', help='no progress bar')
+    t = sub.add_parser('train', help='train edm, cd or ct on a data set')
+    t.add_argument('--method', required=True, choices=METHODS)
+    t.add_argument('--data', default='oracle', help='oracle, moons, swissroll, checkerboard, digits, mnist or cifar10')
+    t.add_argument('--teacher', default=None, help="cd only: a model.pt trained with --method edm, or 'exact' on the oracle")
+    t.add_argument('--root', default=None, help='folder of the MNIST/CIFAR-10 files'); t.add_argument('--download', action='store_true')
+    t.add_argument('--steps', type=int, default=3000); t.add_argument('--bs', type=int, default=None); t.add_argument('--lr', type=float, default=None)
+    t.add_argument('--out', default='runs/model'); t.add_argument('--device', default=None)
+    t.add_argument('--amp', default=None, choices=['bf16', 'fp16']); t.add_argument('--compile', action='store_true')
+    t.add_argument('--resume', action='store_true'); t.add_argument('--quiet', action='store_true')
+    sm = sub.add_parser('sample', help='sample from a model.pt')
+    sm.add_argument('--model', required=True); sm.add_argument('--n', type=int, default=64); sm.add_argument('--nfe', type=int, default=35)
+    sm.add_argument('--taus', type=float, nargs='*', default=[]); sm.add_argument('--out', default='samples.png'); sm.add_argument('--device', default=None)
     args = p.parse_args(argv)
+    if args.cmd == 'train':
+        try:
+            train_model(args.method, args.data, args.out, steps=args.steps, teacher=args.teacher, root=args.root, download=args.download,
+                        bs=args.bs, lr=args.lr, device=args.device, progress=not args.quiet, resume=args.resume, amp=args.amp, compile=args.compile)
+        except (ValueError, FileNotFoundError) as e: p.error(str(e))
+        print(f"wrote {args.out}/model.pt and {args.out}/train.pt")
+    if args.cmd == 'sample':
+        dev = torch.device(args.device) if args.device else default_device()
+        try: model, info = load_model(args.model, dev)
+        except FileNotFoundError as e: p.error(str(e))
+        x = sample_model(model, info['method'], info['shape'], n=args.n, nfe=args.nfe, taus=args.taus, device=dev).cpu()
+        out = Path(args.out); out.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(x, out.with_suffix('.pt'))
+        import matplotlib.pyplot as plt
+        from consistency_edu.core import show_images
+        ax = plot_2d(x) if x.ndim == 2 else show_images(x.clamp(-1, 1), nrow=min(16, args.n))
+        ax.figure.savefig(out.with_suffix('.png')); plt.close(ax.figure)
+        print(f"wrote {out.with_suffix('.pt')} and {out.with_suffix('.png')}")
     if args.cmd == 'demo':
         try: s = demo(args.out, steps=args.steps, n=args.n, device=args.device, progress=not args.quiet)
         except ValueError as e: p.error(str(e))

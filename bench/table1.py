@@ -1,0 +1,131 @@
+"""The consistency-models paper's Table 1 and ablations, on the 2-D oracle.
+
+Rows: the teachers (exact D* and a trained EDM teacher) with Euler/Heun/DDIM at NFE 10/18/35/79; consistency
+distillation from the trained teacher (Euler vs Heun solver; L2 vs L1 vs pseudo-Huber), from the exact teacher,
+and consistency training, at NFE 1 and 2. Columns: sliced Wasserstein and MMD against a test set (floors given),
+and the mean distance of one-step samples to the exact consistency function f*. Two-step τ is chosen by greedy
+search on a separate validation set. Ablations (figure): N and the solver in CD; adaptive vs fixed N in CT.
+Writes nbs/_table1.md, nbs/_ablations.png and bench/results/table1.json.
+
+    python bench/table1.py [--steps 4000] [--device cpu] [--no-ablations]
+"""
+import argparse, json, platform, time
+from pathlib import Path
+import torch
+import matplotlib; matplotlib.use('Agg')
+import matplotlib.pyplot as plt
+from consistency_edu.core import default_device
+from consistency_edu.toy import oracle_mixture
+from consistency_edu.nets import MLP
+from consistency_edu.edm import Denoiser, edm_loss
+from consistency_edu.train import fit
+from consistency_edu.consistency import ConsistencyModel, ExactConsistencyFunction, sample_onestep, sample_multistep, greedy_tau_search
+from consistency_edu.cd import CDLoss
+from consistency_edu.ct import CTLoss
+from consistency_edu.metrics import sliced_wasserstein, mmd, metric_floor
+from consistency_edu.cli import quality_per_nfe
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--steps', type=int, default=4000); p.add_argument('--n', type=int, default=4000)
+    p.add_argument('--device', default=None); p.add_argument('--no-ablations', action='store_true')
+    p.add_argument('--ablation-steps', type=int, default=800)
+    a = p.parse_args()
+    dev = torch.device(a.device) if a.device else default_device()
+    dname = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'CPU ({platform.machine()}, {torch.get_num_threads()} threads)'
+    t0 = time.time()
+    gm = oracle_mixture(); n = a.n
+    test = gm.sample(n, generator=torch.Generator().manual_seed(11)).to(dev)
+    val = gm.sample(n, generator=torch.Generator().manual_seed(12)).to(dev)
+    z = torch.randn(n, 2, generator=torch.Generator().manual_seed(13)).to(dev)
+    f_star = ExactConsistencyFunction(gm)
+    z_f = torch.randn(1000, 2, generator=torch.Generator().manual_seed(14))
+    f_target = f_star(80. * z_f.double(), 80.).float().to(dev)
+    floors = {'SW': metric_floor(gm.sample, sliced_wasserstein, n), 'MMD': metric_floor(gm.sample, mmd, n)}
+
+    torch.manual_seed(0)
+    teacher = Denoiser(MLP(hidden=128, depth=3))
+    fit(teacher, lambda m, x, g: edm_loss(m, x, generator=g), gm.sample, steps=6000, bs=512, lr=2e-3, warmup=100,
+        schedule='cosine', device=dev, progress=False)
+    teacher.eval().requires_grad_(False)
+    exact = lambda x, s: gm.denoise(x, s)
+    metrics = {'SW': lambda x, r: sliced_wasserstein(x, r), 'MMD': lambda x, r: mmd(x, r)}
+    t_rows = quality_per_nfe({'exact D*': exact, 'EDM teacher': teacher}, test, metrics, n=n, nfes=(10, 18, 35, 79), seed=13)
+
+    def train(kind, steps, **kw):
+        torch.manual_seed(0)
+        m = ConsistencyModel(MLP(hidden=128, depth=3))
+        loss = CTLoss(m, K=steps, **kw) if kind == 'ct' else CDLoss(m, **kw)
+        fit(m, loss, gm.sample, steps=steps, bs=512, lr=1e-3, warmup=100, device=dev, extra={'l': loss}, progress=False)
+        return m.eval()
+
+    def score(m):
+        x1 = sample_onestep(m, 80. * z, torch.tensor([80., 0.]))
+        taus, _ = greedy_tau_search(m, z, lambda x: sliced_wasserstein(x, val), torch.logspace(-2, 0.8, 24).tolist(), n_steps=2)
+        x2 = sample_multistep(m, 80. * z, torch.tensor([80., taus[0], 0.]), generator=torch.Generator(dev).manual_seed(0))
+        with torch.no_grad(): ferr = (m(80. * z_f.to(dev), 80.) - f_target).norm(dim=1).mean().item()
+        return {'SW1': sliced_wasserstein(x1, test), 'SW2': sliced_wasserstein(x2, test), 'MMD1': mmd(x1, test), 'MMD2': mmd(x2, test),
+                'f_err': ferr, 'tau': taus[0]}
+
+    S = a.steps
+    configs = [('CD · trained teacher · Heun · L2', dict(kind='cd', teacher=teacher, solver='heun', metric='l2')),
+               ('CD · trained teacher · Euler · L2', dict(kind='cd', teacher=teacher, solver='euler', metric='l2')),
+               ('CD · trained teacher · Heun · L1', dict(kind='cd', teacher=teacher, solver='heun', metric='l1')),
+               ('CD · trained teacher · Heun · pseudo-Huber', dict(kind='cd', teacher=teacher, solver='heun', metric='pseudo_huber')),
+               ('CD · exact teacher · Heun · L2', dict(kind='cd', teacher=exact, solver='heun', metric='l2')),
+               ('CT · L2 (adaptive N, μ)', dict(kind='ct', s0=2, s1=40, mu0=0.9))]
+    rows = []
+    for name, cfg in configs:
+        kind = cfg.pop('kind')
+        t1 = time.time()
+        m = train(kind, S, **({'N': 18, 'mu': 0.95} if kind == 'cd' else {}), **cfg)
+        rows.append({'name': name, **score(m), 'seconds': time.time() - t1}); print(rows[-1], flush=True)
+
+    heun35 = next(r for r in t_rows if r['model'] == 'EDM teacher' and r['sampler'] == 'heun' and r['nfe'] == 35)
+    lines = [f"Measured on {dname}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}; every consistency model: MLP 128×3, "
+             f"{S} steps, batch 512; CD with N = 18, μ = 0.95; CT with s₀ = 2, s₁ = 40, μ₀ = 0.9. {n} samples per cell; "
+             f"two-step τ by greedy search on a separate validation set.\n",
+             '**Teachers** (sliced Wasserstein / MMD against the test set)\n',
+             '| model · sampler | NFE 10 | NFE 18 | NFE 35 | NFE 79 |', '|---|---|---|---|---|']
+    for key in dict.fromkeys((r['model'], r['sampler']) for r in t_rows):
+        cells = [next(r for r in t_rows if (r['model'], r['sampler']) == key and r['nfe'] == k) for k in (10, 18, 35, 79)]
+        lines.append(f"| {key[0]} · {key[1]} | " + ' | '.join(f"{c['SW']:.4f} / {c['MMD']:.4f}" + (f" ({c['actual_nfe']})" if c['actual_nfe'] != c['nfe'] else '') for c in cells) + ' |')
+    lines += ['', '**Consistency models** (NFE 1 and 2)\n',
+              '| method | SW, NFE 1 | SW, NFE 2 (τ) | MMD, NFE 1 | MMD, NFE 2 | E‖f_θ − f*‖, σ = 80 | SW NFE 1 / teacher Heun 35 | SW NFE 2 / teacher Heun 35 |',
+              '|---|---|---|---|---|---|---|---|']
+    for r in rows:
+        lines.append(f"| {r['name']} | {r['SW1']:.4f} | {r['SW2']:.4f} ({r['tau']:.2f}) | {r['MMD1']:.4f} | {r['MMD2']:.4f} | {r['f_err']:.4f} | "
+                     f"{r['SW1'] / heun35['SW']:.2f}× | {r['SW2'] / heun35['SW']:.2f}× |")
+    lines.append(f"| floor (true vs true) | {floors['SW'][0]:.4f} ± {floors['SW'][1]:.4f} | | {floors['MMD'][0]:.4f} ± {floors['MMD'][1]:.4f} | | | | |")
+    lines.append(f"\nTeacher (trained) Heun at 35 NFE: SW {heun35['SW']:.4f}, MMD {heun35['MMD']:.4f}.")
+
+    abl = {}
+    if not a.no_ablations:
+        As = a.ablation_steps
+        for solver in ('euler', 'heun'):
+            for N in (6, 12, 18, 36, 72):
+                m = train('cd', As, teacher=teacher, solver=solver, metric='l2', N=N, mu=0.95)
+                abl[f'cd-{solver}-{N}'] = score(m)
+        for adaptive in (True, False):
+            m = train('ct', As, s0=2, s1=40, mu0=0.9, adaptive=adaptive)
+            abl[f'ct-adaptive-{adaptive}'] = score(m)
+        fig, axs = plt.subplots(1, 2, figsize=(9, 3.2), dpi=80)
+        for solver in ('euler', 'heun'):
+            Ns = (6, 12, 18, 36, 72)
+            axs[0].plot(Ns, [abl[f'cd-{solver}-{N}']['SW1'] for N in Ns], 'o-', label=f'CD, {solver}')
+        axs[0].axhline(floors['SW'][0], color='k', ls=':', label='floor'); axs[0].set_xscale('log'); axs[0].set_xlabel('N')
+        axs[0].set_ylabel('SW, one step'); axs[0].legend(fontsize=8); axs[0].set_title(f'CD: solver and N ({As} steps)', fontsize=9)
+        names = ['adaptive N(k), μ(k)', 'fixed N = 40, μ = 0.9']
+        axs[1].bar(names, [abl['ct-adaptive-True']['SW1'], abl['ct-adaptive-False']['SW1']])
+        axs[1].axhline(floors['SW'][0], color='k', ls=':'); axs[1].set_title(f'CT: curricula ({As} steps)', fontsize=9)
+        fig.tight_layout(); fig.savefig(ROOT/'nbs'/'_ablations.png'); plt.close(fig)
+        lines.append(f"\n**Ablations** ({As} steps each; one-step SW): " + ', '.join(f"{k} {v['SW1']:.4f}" for k, v in abl.items()))
+    md = '\n'.join(lines) + f"\n\n(Total time {time.time() - t0:.0f}s.)\n"
+    (ROOT/'nbs'/'_table1.md').write_text(md)
+    (ROOT/'bench'/'results').mkdir(parents=True, exist_ok=True)
+    (ROOT/'bench'/'results'/'table1.json').write_text(json.dumps({'device': dname, 'teachers': t_rows, 'rows': rows, 'floors': floors, 'ablations': abl}, indent=1))
+    print(md)
+
+if __name__ == '__main__': main()
