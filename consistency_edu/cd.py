@@ -14,7 +14,7 @@ from .train import EMA
 
 # %% auto #0
 __all__ = ['SOLVERS', 'DISTANCES', 'cm_sigmas', 'euler_solver_step', 'heun_solver_step', 'pseudo_huber', 'distance', 'shared_rng',
-           'CDLoss']
+           'consistency_pair_loss', 'CDLoss']
 
 # %% ../nbs/11_cd.ipynb #c005
 def cm_sigmas(N:int, sigma_min:float=0.002, sigma_max:float=80., rho:float=7., device='cpu'):
@@ -66,6 +66,14 @@ def shared_rng(device):
     torch.set_rng_state(cpu)
     if cuda is not None: torch.cuda.set_rng_state(cuda, device)
 
+def consistency_pair_loss(model:nn.Module, target:nn.Module, x_hi:Tensor, t_hi:Tensor, x_lo:Tensor, t_lo:Tensor,
+                          metric:str='l2', weighting:str='uniform', c:float|None=None, lpips=None, **cond):
+    "lambda(t_lo) d(f_theta(x_hi, t_hi), f_target(x_lo, t_lo)): the online pass, then the target pass with the same dropout mask."
+    with shared_rng(x_hi.device): online = model(x_hi, t_hi, **cond)
+    with torch.no_grad(): tgt = target.train(model.training)(x_lo, t_lo, **cond)
+    lam = 1 / (t_hi - t_lo) if weighting == 'icm' else torch.ones_like(t_lo)
+    return lam * distance(online, tgt, metric, c, lpips)
+
 # %% ../nbs/11_cd.ipynb #c014
 class CDLoss:
     "Consistency distillation loss (Song et al. 2023, Algorithm 2) with its own target network theta^- = EMA(theta, mu)."
@@ -88,10 +96,7 @@ class CDLoss:
         z = randn_like(x0, generator)
         x_n1 = x0 + append_dims(t_n1, x0.ndim) * z
         x_n = SOLVERS[self.solver](self.teacher, x_n1, t_n1, t_n, **cond)
-        with shared_rng(x0.device): online = model(x_n1, t_n1, **cond)
-        with torch.no_grad(): target = self.target.model.train(model.training)(x_n, t_n, **cond)
-        lam = 1 / (t_n1 - t_n) if self.weighting == 'icm' else torch.ones_like(t_n)
-        return lam * distance(online, target, self.metric, self.c, self.lpips)
+        return consistency_pair_loss(model, self.target.model, x_n1, t_n1, x_n, t_n, self.metric, self.weighting, self.c, self.lpips, **cond)
 
     def state_dict(self): return {'target': self.target.state_dict()}
     def load_state_dict(self, sd): self.target.load_state_dict(sd['target'])

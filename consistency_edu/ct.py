@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn, Tensor
 from .core import append_dims, check_tensor, randn_like
-from .cd import cm_sigmas, distance, shared_rng, DISTANCES
+from .cd import cm_sigmas, consistency_pair_loss, DISTANCES
 from .train import EMA
 
 # %% auto #0
@@ -50,11 +50,9 @@ class CTLoss:
         t = cm_sigmas(N, **self.grid).to(x0)
         n = torch.randint(0, N - 1, (x0.shape[0],), generator=generator, device=generator.device if generator else 'cpu').to(x0.device)
         t_n, t_n1 = t[n], t[n + 1]
-        z = randn_like(x0, generator)
-        with shared_rng(x0.device): online = model(x0 + append_dims(t_n1, x0.ndim) * z, t_n1, **cond)
-        with torch.no_grad(): target = self.target.model.train(model.training)(x0 + append_dims(t_n, x0.ndim) * z, t_n, **cond)
-        lam = 1 / (t_n1 - t_n) if self.weighting == 'icm' else torch.ones_like(t_n)
-        return lam * distance(online, target, self.metric, self.c, self.lpips)
+        z = randn_like(x0, generator)   # the same z at both levels: the unbiased estimator
+        return consistency_pair_loss(model, self.target.model, x0 + append_dims(t_n1, x0.ndim) * z, t_n1,
+                                     x0 + append_dims(t_n, x0.ndim) * z, t_n, self.metric, self.weighting, self.c, self.lpips, **cond)
 
     def state_dict(self): return {'target': self.target.state_dict(), 'k': self.k}
     def load_state_dict(self, sd): self.target.load_state_dict(sd['target']); self.k = sd['k']
