@@ -14,7 +14,7 @@ from .train import EMA
 
 # %% auto #0
 __all__ = ['SOLVERS', 'DISTANCES', 'cm_sigmas', 'euler_solver_step', 'heun_solver_step', 'pseudo_huber', 'distance', 'shared_rng',
-           'consistency_pair_loss', 'CDLoss']
+           'draw_index', 'consistency_pair_loss', 'CDLoss']
 
 # %% ../nbs/11_cd.ipynb #c005
 def cm_sigmas(N:int, sigma_min:float=0.002, sigma_max:float=80., rho:float=7., device='cpu'):
@@ -66,6 +66,11 @@ def shared_rng(device):
     torch.set_rng_state(cpu)
     if cuda is not None: torch.cuda.set_rng_state(cuda, device)
 
+def draw_index(N:int, x0:Tensor, generator=None):
+    "n ~ U{0, ..., N-2} per sample (the lower of the two adjacent levels), on x0's device."
+    dev = generator.device if generator is not None else 'cpu'
+    return torch.randint(0, N - 1, (x0.shape[0],), generator=generator, device=dev).to(x0.device)
+
 def consistency_pair_loss(model:nn.Module, target:nn.Module, x_hi:Tensor, t_hi:Tensor, x_lo:Tensor, t_lo:Tensor,
                           metric:str='l2', weighting:str='uniform', c:float|None=None, lpips=None, **cond):
     "lambda(t_lo) d(f_theta(x_hi, t_hi), f_target(x_lo, t_lo)): the online pass, then the target pass with the same dropout mask."
@@ -91,7 +96,7 @@ class CDLoss:
         check_tensor(x0, 'x0', min_ndim=2)
         self.target.update(model)             # θ⁻ ← μθ⁻ + (1-μ)θ, after the previous optimizer step (a no-op at the start)
         t = self.sigmas.to(x0)
-        n = torch.randint(0, self.N - 1, (x0.shape[0],), generator=generator, device=generator.device if generator else 'cpu').to(x0.device)
+        n = draw_index(self.N, x0, generator)
         t_n, t_n1 = t[n], t[n + 1]
         z = randn_like(x0, generator)
         x_n1 = x0 + append_dims(t_n1, x0.ndim) * z

@@ -107,9 +107,7 @@ def consistency_rows(name, model, ref, metrics, taus=None, val=None, seed=0):
     for k in range(len(taus) + 1):
         s = torch.tensor([80., *taus[:k], 0.])
         x = sample_multistep(model, 80. * z, s, generator=torch.Generator(ref.device).manual_seed(seed))
-        rows.append({'model': name, 'sampler': 'multistep' if k else 'one step', 'nfe': k + 1, 'actual_nfe': k + 1,
-                     **{m: f(x, ref) for m, f in metrics.items()}})
-    for r in rows: r['sampler'] = 'consistency'
+        rows.append({'model': name, 'sampler': 'consistency', 'nfe': k + 1, 'actual_nfe': k + 1, **{m: f(x, ref) for m, f in metrics.items()}})
     return rows
 
 def make_net(shape):

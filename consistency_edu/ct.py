@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn, Tensor
 from .core import append_dims, check_tensor, randn_like
-from .cd import cm_sigmas, consistency_pair_loss, DISTANCES
+from .cd import cm_sigmas, consistency_pair_loss, draw_index, DISTANCES
 from .train import EMA
 
 # %% auto #0
@@ -48,7 +48,7 @@ class CTLoss:
         if self.k > 0: self.target.update(model, self.mu())
         N = self.N(); self.k += 1
         t = cm_sigmas(N, **self.grid).to(x0)
-        n = torch.randint(0, N - 1, (x0.shape[0],), generator=generator, device=generator.device if generator else 'cpu').to(x0.device)
+        n = draw_index(N, x0, generator)
         t_n, t_n1 = t[n], t[n + 1]
         z = randn_like(x0, generator)   # the same z at both levels: the unbiased estimator
         return consistency_pair_loss(model, self.target.model, x0 + append_dims(t_n1, x0.ndim) * z, t_n1,
