@@ -12,7 +12,7 @@ from .cd import cm_sigmas, consistency_pair_loss, draw_index, DISTANCES
 from .train import EMA
 
 # %% auto #0
-__all__ = ['ct_N', 'ct_mu', 'CTLoss']
+__all__ = ['ct_N', 'ct_mu', 'ct_loss', 'CTLoss']
 
 # %% ../nbs/12_ct.ipynb #c007
 def ct_N(k:int, K:int, s0:int=2, s1:int=150):
@@ -28,6 +28,15 @@ def ct_mu(k:int, K:int, s0:int=2, s1:int=150, mu0:float=0.9):
     return math.exp(s0 * math.log(mu0) / ct_N(k, K, s0, s1))
 
 # %% ../nbs/12_ct.ipynb #c011
+def ct_loss(model:nn.Module, target:nn.Module, x0:Tensor, sigmas:Tensor, n:Tensor|None=None, metric:str='l2', weighting:str='uniform',
+            c:float|None=None, lpips=None, generator=None, **cond):
+    "lambda(t_n) d(f_theta(x0 + t_{n+1} z), f_target(x0 + t_n z)) on the ascending levels `sigmas`; n ~ U{0..N-2} unless given."
+    if n is None: n = draw_index(len(sigmas), x0, generator)
+    t_n, t_n1 = sigmas[n], sigmas[n + 1]
+    z = randn_like(x0, generator)   # the same z at both levels: the unbiased estimator
+    return consistency_pair_loss(model, target, x0 + append_dims(t_n1, x0.ndim) * z, t_n1, x0 + append_dims(t_n, x0.ndim) * z, t_n,
+                                 metric, weighting, c, lpips, **cond)
+
 class CTLoss:
     "Consistency training loss (Song et al. 2023, Algorithm 3) with the adaptive N(k) and mu(k) curricula."
     def __init__(self, model:nn.Module, K:int, s0:int=2, s1:int=150, mu0:float=0.9, adaptive:bool=True, metric:str='l2',
@@ -47,12 +56,8 @@ class CTLoss:
         check_tensor(x0, 'x0', min_ndim=2)
         if self.k > 0: self.target.update(model, self.mu())
         N = self.N(); self.k += 1
-        t = cm_sigmas(N, **self.grid).to(x0)
-        n = draw_index(N, x0, generator)
-        t_n, t_n1 = t[n], t[n + 1]
-        z = randn_like(x0, generator)   # the same z at both levels: the unbiased estimator
-        return consistency_pair_loss(model, self.target.model, x0 + append_dims(t_n1, x0.ndim) * z, t_n1,
-                                     x0 + append_dims(t_n, x0.ndim) * z, t_n, self.metric, self.weighting, self.c, self.lpips, **cond)
+        return ct_loss(model, self.target.model, x0, cm_sigmas(N, **self.grid).to(x0), metric=self.metric, weighting=self.weighting,
+                       c=self.c, lpips=self.lpips, generator=generator, **cond)
 
     def state_dict(self): return {'target': self.target.state_dict(), 'k': self.k}
     def load_state_dict(self, sd): self.target.load_state_dict(sd['target']); self.k = sd['k']
