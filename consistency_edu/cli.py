@@ -17,7 +17,7 @@ from .metrics import sliced_wasserstein, mmd, metric_floor
 from .train import fit
 
 # %% auto #0
-__all__ = ['NFES', 'METHODS', 'steps_for_nfe', 'sigmas_for', 'sample_at_nfe', 'quality_per_nfe', 'markdown_table',
+__all__ = ['NFES', 'LABELS', 'METHODS', 'steps_for_nfe', 'sigmas_for', 'sample_at_nfe', 'quality_per_nfe', 'markdown_table',
            'train_consistency', 'consistency_rows', 'make_net', 'demo', 'save_model', 'load_model', 'train_model',
            'sample_model', 'main']
 
@@ -81,20 +81,27 @@ def _figure(path, gm, teacher, res, n=3000, device='cpu'):
     res.plot_loss(smooth=100, ax=axs[3]); axs[3].set_title('EDM loss')
     fig.tight_layout(); fig.savefig(path); plt.close(fig)
 
+LABELS = {'edm': 'EDM', 'cd': 'CD', 'ct': 'CT', 'ict': 'iCT'}   # the methods, and how tables name them
+
 def train_consistency(method:str, data, shape, steps:int, teacher=None, device=None, progress:bool=False, seed:int=0,
                       bs:int=512, lr:float=1e-3, checkpoint=None, resume:bool=False, **fit_kw):
-    "Train a consistency model by CD (needs `teacher`) or CT on `data`, with the course's default settings."
+    "Train a consistency model by CD (needs `teacher`), CT or iCT on `data`, with the course's default settings."
     from consistency_edu.consistency import ConsistencyModel
     from consistency_edu.cd import CDLoss
     from consistency_edu.ct import CTLoss
-    if method not in ('cd', 'ct'): raise ValueError(f"`method` must be 'cd' or 'ct', got {method!r}")
+    from consistency_edu.ict import ICTLoss
+    if method not in ('cd', 'ct', 'ict'): raise ValueError(f"`method` must be 'cd', 'ct' or 'ict', got {method!r}")
     if method == 'cd' and teacher is None: raise ValueError("method='cd' needs a `teacher` denoiser")
     torch.manual_seed(seed)
-    model = ConsistencyModel(make_net(shape))
-    loss = CDLoss(model, teacher, N=18, mu=0.95, solver='heun') if method == 'cd' else CTLoss(model, K=steps, s0=2, s1=40 if len(shape) == 1 else 150, mu0=0.9)
-    fit(model, loss, data, steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10), device=device, progress=progress,
-        extra={'loss': loss}, seed=seed, checkpoint=checkpoint, resume=resume, **fit_kw)
-    return model.eval()
+    model = ConsistencyModel(make_net(shape, dropout=0.1 if method == 'ict' else 0.))
+    toy = len(shape) == 1
+    if method == 'cd': loss = CDLoss(model, teacher, N=18, mu=0.95, solver='heun')
+    elif method == 'ct': loss = CTLoss(model, K=steps, s0=2, s1=40 if toy else 150, mu0=0.9)
+    else: loss = ICTLoss(model, K=steps, s0=10, s1=160 if toy else 1280)     # no EMA teacher: sample from the student's EMA
+    res = fit(model, loss, data, steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10), device=device, progress=progress,
+              extra={'loss': loss}, seed=seed, checkpoint=checkpoint, resume=resume,
+              **({'ema_decay': 0.999, 'schedule': 'cosine'} if method == 'ict' else {}), **fit_kw)
+    return (res.ema if method == 'ict' else model).eval()
 
 def consistency_rows(name, model, ref, metrics, taus=None, val=None, seed=0):
     "Rows like quality_per_nfe's for a consistency model at NFE 1 and 2; tau by greedy search on `val` unless `taus` is given."
@@ -110,12 +117,13 @@ def consistency_rows(name, model, ref, metrics, taus=None, val=None, seed=0):
         rows.append({'model': name, 'sampler': 'consistency', 'nfe': k + 1, 'actual_nfe': k + 1, **{m: f(x, ref) for m, f in metrics.items()}})
     return rows
 
-def make_net(shape):
+def make_net(shape, dropout:float=0.):
     "The course's default raw network for data of `shape` (without the batch dimension)."
     from consistency_edu.nets import UNet
-    if len(shape) == 1: return MLP(in_dim=shape[0], hidden=128, depth=3)
+    if len(shape) == 1: return MLP(in_dim=shape[0], hidden=128, depth=3, dropout=dropout)
     c, h, w = shape
-    return UNet(in_ch=c, ch=64 if h >= 32 else 32, ch_mult=(1, 2, 2) if h % 4 == 0 and h >= 32 else (1, 2), num_res=2 if h >= 32 else 1)
+    return UNet(in_ch=c, ch=64 if h >= 32 else 32, ch_mult=(1, 2, 2) if h % 4 == 0 and h >= 32 else (1, 2), num_res=2 if h >= 32 else 1,
+                dropout=dropout)
 
 def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, progress:bool=True, seed:int=0, cm_steps:int=2000):
     "Train the EDM teacher on the 2-D oracle; write the quality-per-NFE tables, a figure and the checkpoint to `out`."
@@ -139,9 +147,9 @@ def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, pro
     val = gm.sample(n, generator=torch.Generator().manual_seed(seed + 5)).to(device)   # for choosing tau, apart from `ref`
     if cm_steps:
         teacher.eval().requires_grad_(False)
-        for method in ('cd', 'ct'):
+        for method in ('cd', 'ct', 'ict'):
             m = train_consistency(method, gm.sample, (2,), cm_steps, teacher=teacher, device=device, progress=progress, seed=seed)
-            cm_rows += consistency_rows(f'{method.upper()} ({cm_steps} steps)', m, ref, metrics, val=val, seed=seed + 2)
+            cm_rows += consistency_rows(f"{LABELS[method]} ({cm_steps} steps)", m, ref, metrics, val=val, seed=seed + 2)
     md = (f"Quality per NFE on the 2-D oracle mixture ({n} samples; EDM teacher trained {steps} steps). "
           "Lower is better; the floor is two independent true sample sets. A number in brackets is the NFE actually spent.\n\n"
           + '\n\n'.join(markdown_table(rows, m, floors[m]) for m in metrics) + '\n')
@@ -169,7 +177,7 @@ def load_model(path, device='cpu'):
     model = cls(make_net(info['shape'])); model.load_state_dict(info['state_dict'])
     return model.to(device).eval(), info
 
-METHODS = ('edm', 'cd', 'ct')
+METHODS = tuple(LABELS)
 
 def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000, teacher=None, root=None, download:bool=False,
                 bs:int|None=None, lr:float|None=None, device=None, progress:bool=True, resume:bool=False, seed:int=0, **fit_kw):
@@ -201,7 +209,7 @@ def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000,
 
 @torch.no_grad()
 def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:int=0, device='cpu'):
-    "Draw `n` samples: Heun at `nfe` evaluations for 'edm'; one step, or Algorithm 1 at levels `taus`, for 'cd'/'ct'."
+    "Draw `n` samples: Heun at `nfe` evaluations for 'edm'; one step, or Algorithm 1 at levels `taus`, for 'cd'/'ct'/'ict'."
     from consistency_edu.consistency import sample_multistep
     z = torch.randn(n, *shape, generator=torch.Generator().manual_seed(seed)).to(device)
     if method == 'edm': return sample_at_nfe(model, 'heun', nfe, z)[0]
@@ -218,7 +226,7 @@ def main(argv=None):
     d.add_argument('--n', type=int, default=2000, help='samples per table cell (default: 2000)')
     d.add_argument('--device', default=None, help='cpu or cuda (default: cuda when available)')
     d.add_argument('--quiet', action='store_true', help='no progress bar')
-    t = sub.add_parser('train', help='train edm, cd or ct on a data set')
+    t = sub.add_parser('train', help='train edm, cd, ct or ict on a data set')
     t.add_argument('--method', required=True, choices=METHODS)
     t.add_argument('--data', default='oracle', help='oracle, moons, swissroll, checkerboard, digits, mnist or cifar10')
     t.add_argument('--teacher', default=None, help="cd only: a model.pt trained with --method edm, or 'exact' on the oracle")
