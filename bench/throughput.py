@@ -1,11 +1,11 @@
 """Training throughput on a 32x32 U-Net: samples/s of one training step for the EDM teacher, consistency distillation
-(CD, Heun teacher) and consistency training (CT), in fp32, bf16 autocast and bf16 + torch.compile (and channels-last for EDM).
+(CD, Heun teacher), consistency training (CT) and improved CT (iCT), in fp32, bf16 autocast and bf16 + torch.compile (and channels-last for EDM).
 
 Each step is forward, backward and fused AdamW on a batch of 32x32 single-channel images, timed with CUDA
 synchronisation after warm-up (compilation happens in the warm-up). Only the online network is compiled; CD's
 teacher and the target network run eagerly. Writes nbs/_throughput.md and bench/results/throughput.json.
 
-    python bench/throughput.py [--bs 256] [--steps 100] [--ch 64] [--methods edm cd ct]
+    python bench/throughput.py [--bs 256] [--steps 100] [--ch 64] [--methods edm cd ct ict] [--out-dir DIR] [--name throughput]
 """
 import argparse, json, time
 from pathlib import Path
@@ -15,10 +15,13 @@ from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.consistency import ConsistencyModel
 from consistency_edu.cd import CDLoss
 from consistency_edu.ct import CTLoss
+from consistency_edu.ict import ICTLoss
 
 ROOT = Path(__file__).resolve().parents[1]
+NAMES = {'edm': 'EDM', 'cd': 'CD', 'ct': 'CT', 'ict': 'iCT'}
 MODES = {'edm': ('fp32', 'bf16', 'bf16 + compile', 'bf16 + channels_last', 'bf16 + channels_last + compile'),
-         'cd': ('fp32', 'bf16', 'bf16 + compile'), 'ct': ('fp32', 'bf16', 'bf16 + compile')}
+         'cd': ('fp32', 'bf16', 'bf16 + compile'), 'ct': ('fp32', 'bf16', 'bf16 + compile'),
+         'ict': ('fp32', 'bf16', 'bf16 + compile')}
 
 def unet(ch): return UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2)
 
@@ -31,7 +34,8 @@ def run(method, mode, bs, steps, warmup, ch, dev):
     elif method == 'cd':
         teacher = Denoiser(unet(ch)).to(dev).eval().requires_grad_(False)
         loss_fn = CDLoss(model, teacher, N=18, mu=0.95, solver='heun')
-    else: loss_fn = CTLoss(model, K=1000, s0=2, s1=150)
+    elif method == 'ct': loss_fn = CTLoss(model, K=1000, s0=2, s1=150)
+    else: loss_fn = ICTLoss(model, K=1000)      # pseudo-Huber, log-normal index, 1/Δσ, no EMA teacher
     fwd = torch.compile(model) if 'compile' in mode else model
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)   # as `fit` builds it on CUDA
     x = torch.rand(bs, 1, 32, 32, device=dev) * 2 - 1
@@ -59,7 +63,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--bs', type=int, default=256); p.add_argument('--steps', type=int, default=100)
     p.add_argument('--warmup', type=int, default=20); p.add_argument('--ch', type=int, default=64)
-    p.add_argument('--methods', nargs='+', default=['edm', 'cd', 'ct'], choices=list(MODES))
+    p.add_argument('--methods', nargs='+', default=list(MODES), choices=list(MODES))
+    p.add_argument('--out-dir', default=None); p.add_argument('--name', default='throughput', help='output file stem')
     a = p.parse_args()
     if not torch.cuda.is_available(): raise SystemExit('throughput.py measures GPU throughput: no CUDA device visible')
     dev = torch.device('cuda')
@@ -68,16 +73,18 @@ def main():
     md = [f"One training step on a 32×32 U-Net (ch {a.ch}, ch_mult (1, 2, 2), 2 res blocks per level, "
           f"{rows[0]['params_m']:.1f}M parameters), batch {a.bs}, fused AdamW; {a.steps} timed steps after {a.warmup} warm-up steps. "
           f"Measured on {name}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}. fp32 uses PyTorch's defaults "
-          "(TF32 for convolutions, not for matmuls). CD: Heun teacher (2 teacher evaluations), N = 18, μ = 0.95; CT: no teacher. "
+          "(TF32 for convolutions, not for matmuls). CD: Heun teacher (2 teacher evaluations), N = 18, μ = 0.95; CT: no teacher; iCT: no teacher and no target network (the student, without gradient). "
           "Only the online network is compiled. Speed-up is against the same method in fp32.\n",
           '| method | mode | samples/s | ms/step | speed-up vs fp32 | peak memory (GiB) | warm-up (s) |', '|---|---|---|---|---|---|---|']
     for r in rows:
         base = next(b for b in rows if b['method'] == r['method'] and b['mode'] == 'fp32')['samples_per_s']
-        md.append(f"| {r['method'].upper()} | {r['mode']} | {r['samples_per_s']:.0f} | {r['ms_per_step']:.1f} | {r['samples_per_s'] / base:.2f}× | "
+        md.append(f"| {NAMES[r['method']]} | {r['mode']} | {r['samples_per_s']:.0f} | {r['ms_per_step']:.1f} | {r['samples_per_s'] / base:.2f}× | "
                   f"{r['peak_mem_gib']:.2f} | {r['warmup_s']:.1f} |")
-    (ROOT/'nbs'/'_throughput.md').write_text('\n'.join(md) + '\n')
-    res = ROOT/'bench'/'results'; res.mkdir(parents=True, exist_ok=True)
-    (res/'throughput.json').write_text(json.dumps({'device': name, 'torch': torch.__version__, 'rows': rows, 'args': vars(a)}, indent=1))
+    out = Path(a.out_dir) if a.out_dir else ROOT
+    (out/'nbs').mkdir(parents=True, exist_ok=True)
+    (out/'nbs'/f'_{a.name}.md').write_text('\n'.join(md) + '\n')
+    res = out/'bench'/'results'; res.mkdir(parents=True, exist_ok=True)
+    (res/f'{a.name}.json').write_text(json.dumps({'device': name, 'torch': torch.__version__, 'rows': rows, 'args': vars(a)}, indent=1))
     print('\n'.join(md))
 
 if __name__ == '__main__': main()

@@ -1,0 +1,135 @@
+"""The digits columns on a GPU: Table 1 of the consistency-models paper and the iCT ablation, scored with the
+digits-classifier Fréchet distance (FD).
+
+One EDM teacher (U-Net) is trained on the bundled digits resized to `--size`; its Euler/Heun/DDIM rows at NFE 10/18/35/79
+are the reference. Then, every consistency model with the same U-Net, steps, batch and bf16 autocast, sampled from an EMA
+(0.999) of the student: CD from that teacher (Heun vs Euler; L2, pseudo-Huber, LPIPS), CT (L2, the paper's curricula),
+and the rows of bench/ict_ablation.py (each adds one of iCT's techniques). NFE-2 τ is chosen by greedy search on FD
+against the train split; the reported FD is against the test split (floor: train vs test). LPIPS runs offline with
+a random backbone (`LPIPS(pretrained=False)`: no weights can be downloaded on the GPU machine) — its row measures
+LPIPS-as-implemented, not the pretrained metric. Results are written after every row.
+
+    python bench/digits_table.py [--size 16] [--steps 2000] [--out-dir DIR] [--parts table1 ablation]
+"""
+import argparse, json, sys, time
+from pathlib import Path
+import torch
+from consistency_edu.toy import load_digits
+from consistency_edu.nets import UNet
+from consistency_edu.edm import Denoiser, edm_loss
+from consistency_edu.train import fit
+from consistency_edu.consistency import ConsistencyModel, sample_onestep, sample_multistep, greedy_tau_search
+from consistency_edu.cd import CDLoss
+from consistency_edu.ct import CTLoss
+from consistency_edu.ict import ICTLoss
+from consistency_edu.metrics import digits_fd, LPIPS
+from consistency_edu.cli import quality_per_nfe
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'bench'))
+from ict_ablation import ablation_rows
+
+TABLE1_ROWS = [('CD · Heun · L2', 'cd'), ('CD · Euler · L2', 'cd'), ('CD · Heun · pseudo-Huber', 'cd'),
+               ('CT · L2 (s₀ = 2, s₁ = 150, μ₀ = 0.9)', 'ct'), ('CD · Heun · LPIPS (random AlexNet, offline)', 'cd')]
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--size', type=int, default=16); p.add_argument('--steps', type=int, default=2000)
+    p.add_argument('--teacher-steps', type=int, default=4000); p.add_argument('--bs', type=int, default=128)
+    p.add_argument('--n', type=int, default=1000); p.add_argument('--ch', type=int, default=32)
+    p.add_argument('--out-dir', default=None); p.add_argument('--resume', default=None, help='a digits_table.json: keep its rows, run the missing ones');
+    p.add_argument('--ablation-steps', type=int, default=None); p.add_argument('--skip', nargs='*', default=[], help='row names not to run');
+    p.add_argument('--render', action='store_true', help='only rewrite the table from --resume'); p.add_argument('--device', default='cuda'); p.add_argument('--parts', nargs='+', default=['table1', 'ablation'])
+    a = p.parse_args()
+    dev, t0 = torch.device(a.device), time.time()
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
+    out = Path(a.out_dir) if a.out_dir else ROOT
+    (out/'nbs').mkdir(parents=True, exist_ok=True); (out/'bench'/'results').mkdir(parents=True, exist_ok=True)
+    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU'
+    x, _ = load_digits('train', size=a.size)
+    x_test, x_train_ref = load_digits('test', size=a.size)[0], x[:len(load_digits('test')[0])]
+    fd = lambda s, ref=x_test: digits_fd(s.float().clamp(-1, 1).cpu(), ref)
+    floor = fd(x_train_ref)
+    z = torch.randn(a.n, 1, a.size, a.size, generator=torch.Generator().manual_seed(13)).to(dev)
+    unet = lambda **kw: UNet(in_ch=1, ch=a.ch, ch_mult=(1, 2, 2), num_res=1, **kw)
+    common = dict(bs=a.bs, warmup=100, schedule='cosine', amp='bf16', device=dev, progress=False, sync_every=50)
+    res = {'device': name, 'torch': torch.__version__, 'args': vars(a), 'floor': floor, 'teacher': [], 'table1': [], 'ablation': []}
+    if a.resume: res = {**json.loads(Path(a.resume).read_text()), 'resumed_args': vars(a)}
+    done = {r['name'] for part in ('table1', 'ablation') for r in res[part]} | set(a.skip)
+    a.ablation_steps = a.ablation_steps or res.get('ablation_steps') or a.steps; res['ablation_steps'] = a.ablation_steps
+
+    teacher = None
+    def get_teacher():
+        nonlocal teacher
+        if teacher is None:
+            torch.manual_seed(0)
+            teacher = Denoiser(unet())
+            rt = fit(teacher, lambda m, xb, g: edm_loss(m, xb, generator=g), x, steps=a.teacher_steps, lr=4e-4, ema_decay=0.999, **common)
+            teacher = rt.ema.eval().requires_grad_(False)
+            if not res['teacher']:
+                res['teacher'] = quality_per_nfe({'EDM teacher': teacher}, x_test.to(dev), {'FD': lambda s, r: fd(s)}, n=a.n,
+                                                 nfes=(10, 18, 35, 79), seed=13, device=dev)
+            print('teacher', res['teacher'], f'{time.time() - t0:.0f}s', flush=True)
+        return teacher
+    if a.render: a.steps = res['args']['steps']
+    elif not res['teacher']: get_teacher()
+    heun35 = next(r['FD'] for r in res['teacher'] if r['sampler'] == 'heun' and r['nfe'] == 35)
+
+    def score(m):
+        m.eval()
+        x1 = sample_onestep(m, 80. * z, torch.tensor([80., 0.]))
+        taus, _ = greedy_tau_search(m, z, lambda s: fd(s, x_train_ref), [0.2, 0.4, 0.8, 1.2, 2., 3., 5., 10.], n_steps=2)
+        x2 = sample_multistep(m, 80. * z, torch.tensor([80., taus[0], 0.]), generator=torch.Generator(dev).manual_seed(0))
+        return {'FD1': fd(x1), 'FD2': fd(x2), 'tau': taus[0]}
+
+    def train(make_loss, net_kw=None, lr=2e-4, steps=a.steps):
+        torch.manual_seed(0)
+        m = ConsistencyModel(unet(**(net_kw or {}))).to(dev)
+        loss = make_loss(m)
+        r = fit(m, loss, x, steps=steps, lr=lr, ema_decay=0.999, extra={'loss': loss}, **common)
+        return {**score(r.ema), 'seconds': r.seconds, 'finite': all(v == v for v in r.history)}
+
+    def write():
+        order = [n for n, *_ in ablation_rows()] + [n for n, _ in TABLE1_ROWS]
+        for part in ('table1', 'ablation'): res[part].sort(key=lambda r: order.index(r['name']) if r['name'] in order else len(order))
+        md = [f"Measured on {res['device']}, torch {res['torch']}, {time.strftime('%Y-%m-%d')}: digits at {a.size}×{a.size}, U-Net ch {a.ch} "
+              f"(1, 2, 2), bf16 autocast; teacher {a.teacher_steps} steps; consistency models: batch {a.bs}, "
+              f"cosine learning rate, sampled from an EMA (0.999). FD of {a.n} samples against the {len(x_test)} test digits; "
+              f"floor (train vs test digits) {floor:.1f}. NFE-2 τ by greedy search against the train split.\n"]
+        if res['teacher']:
+            md += ['**Teacher** (FD)\n', '| sampler | NFE 10 | NFE 18 | NFE 35 | NFE 79 |', '|---|---|---|---|---|']
+            for s in ('euler', 'heun', 'ddim'):
+                md.append(f"| {s} | " + ' | '.join(f"{r['FD']:.1f}" for r in res['teacher'] if r['sampler'] == s) + ' |')
+        for part, title in (('table1', f'Consistency models (Table 1), {a.steps} steps each'),
+                            ('ablation', f'iCT ablation (each row adds one technique), {a.ablation_steps} steps each')):
+            if not res[part]: continue
+            md += ['', f'**{title}**\n', '| row | FD, NFE 1 | FD, NFE 2 (τ) | NFE 1 / teacher Heun 35 | NFE 2 / teacher Heun 35 | seconds |',
+                   '|---|---|---|---|---|---|']
+            for r in res[part]:
+                md.append(f"| {r['name']} | {r['FD1']:.1f} | {r['FD2']:.1f} ({r['tau']:.1f}) | {r['FD1'] / heun35:.2f}× | {r['FD2'] / heun35:.2f}× | {r['seconds']:.0f} |")
+        md.append(f"\nTeacher Heun at 35 NFE: FD {heun35:.1f}.")
+        (out/'nbs'/'_digits_table.md').write_text('\n'.join(md) + '\n')
+        (out/'bench'/'results'/'digits_table.json').write_text(json.dumps(res, indent=1))
+    write()
+    if a.render: return
+
+    if 'table1' in a.parts:
+        lp = lambda: LPIPS(net='alex', pretrained=False, size=64).to(dev)
+        makers = {'CD · Heun · L2': lambda m: CDLoss(m, get_teacher(), N=18, mu=0.95, solver='heun', metric='l2'),
+                  'CD · Euler · L2': lambda m: CDLoss(m, get_teacher(), N=18, mu=0.95, solver='euler', metric='l2'),
+                  'CD · Heun · pseudo-Huber': lambda m: CDLoss(m, get_teacher(), N=18, mu=0.95, solver='heun', metric='pseudo_huber'),
+                  'CT · L2 (s₀ = 2, s₁ = 150, μ₀ = 0.9)': lambda m: CTLoss(m, K=a.steps, s0=2, s1=150, mu0=0.9),
+                  'CD · Heun · LPIPS (random AlexNet, offline)': lambda m: CDLoss(m, get_teacher(), N=18, mu=0.95, solver='heun', metric='lpips', lpips=lp())}
+        for rname, _ in TABLE1_ROWS:
+            mk = makers[rname]
+            if rname in done: continue
+            res['table1'].append({'name': rname, **train(mk)}); print(res['table1'][-1], flush=True); write()
+    if 'ablation' in a.parts:
+        for rname, lkw, nkw in ablation_rows(160, dropout=0.2):
+            if rname in done: continue
+            res['ablation'].append({'name': rname, 'loss': lkw, 'net': nkw,
+                                    **train(lambda m: ICTLoss(m, K=a.ablation_steps, **lkw), dict(emb='fourier', **nkw), steps=a.ablation_steps)})
+            print(res['ablation'][-1], flush=True); write()
+    print((out/'nbs'/'_digits_table.md').read_text())
+
+if __name__ == '__main__': main()
