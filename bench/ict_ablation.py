@@ -10,18 +10,18 @@ bench/results/ict_ablation.json.
 
     python bench/ict_ablation.py [--steps 3000] [--seeds 0 1] [--device cpu]
 """
-import argparse, copy, json, platform, time
+import argparse, copy, json, platform, sys, time
 from pathlib import Path
 import torch
 from consistency_edu.core import default_device
-from consistency_edu.toy import oracle_mixture
 from consistency_edu.nets import MLP
 from consistency_edu.train import fit
-from consistency_edu.consistency import ConsistencyModel, ExactConsistencyFunction, sample_onestep, sample_multistep, greedy_tau_search
+from consistency_edu.consistency import ConsistencyModel
 from consistency_edu.ict import ICTLoss
-from consistency_edu.metrics import sliced_wasserstein
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'bench'))
+from oracle_eval import OracleEval
 
 def ablation_rows(s1_exp:int=160, dropout:float=0.1):
     "[(name, loss kwargs, net kwargs)], each row adding one of iCT's techniques to the previous one. Fourier scales in our units (1000x the paper's)."
@@ -48,23 +48,13 @@ def main():
     dev = torch.device(a.device) if a.device else default_device()
     dname = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'CPU ({platform.machine()}, {torch.get_num_threads()} threads)'
     t0 = time.time()
-    gm, n = oracle_mixture(), a.n
-    test = gm.sample(n, generator=torch.Generator().manual_seed(11)).to(dev)        # the same sets as bench/table1.py
-    val = gm.sample(n, generator=torch.Generator().manual_seed(12)).to(dev)
-    z = torch.randn(n, 2, generator=torch.Generator().manual_seed(13)).to(dev)
-    z_f = torch.randn(1000, 2, generator=torch.Generator().manual_seed(14))
-    f_target = ExactConsistencyFunction(gm)(80. * z_f.double(), 80.).float().to(dev)
+    ev = OracleEval(a.n, dev)                           # the same sets as bench/table1.py
+    gm, n = ev.gm, a.n
     t1 = json.loads((ROOT/'bench'/'results'/'table1.json').read_text())
     heun35 = next(r['SW'] for r in t1['teachers'] if r['model'] == 'EDM teacher' and r['sampler'] == 'heun' and r['nfe'] == 35)
     floor = t1['floors']['SW']
 
-    def score(m):
-        m.eval()
-        x1 = sample_onestep(m, 80. * z, torch.tensor([80., 0.]))
-        taus, _ = greedy_tau_search(m, z, lambda x: sliced_wasserstein(x, val), torch.logspace(-2, 0.8, 24).tolist(), n_steps=2)
-        x2 = sample_multistep(m, 80. * z, torch.tensor([80., taus[0], 0.]), generator=torch.Generator(dev).manual_seed(0))
-        with torch.no_grad(): ferr = (m(80. * z_f.to(dev), 80.) - f_target).norm(dim=1).mean().item()
-        return {'SW1': sliced_wasserstein(x1, test), 'SW2': sliced_wasserstein(x2, test), 'f_err': ferr, 'tau': taus[0]}
+    score = lambda m: ev.score(m, with_mmd=False)
 
     results = []
     for name, lkw, nkw in ablation_rows(a.s1):

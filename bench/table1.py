@@ -4,45 +4,41 @@ Rows: the teachers (exact D* and a trained EDM teacher) with Euler/Heun/DDIM at 
 distillation from the trained teacher (Euler vs Heun solver; L2 vs L1 vs pseudo-Huber), from the exact teacher,
 and consistency training, at NFE 1 and 2. Columns: sliced Wasserstein and MMD against a test set (floors given),
 and the mean distance of one-step samples to the exact consistency function f*. Two-step τ is chosen by greedy
-search on a separate validation set. Ablations (figure): N and the solver in CD; adaptive vs fixed N in CT.
+search on a separate validation set. Ablations (figure): N and the solver in CD; adaptive vs fixed N in CT; the metric function in CD.
 Writes nbs/_table1.md, nbs/_ablations.png and bench/results/table1.json.
 
-    python bench/table1.py [--steps 4000] [--device cpu] [--no-ablations]
+    python bench/table1.py [--steps 3000] [--device cpu] [--no-ablations]
 """
-import argparse, json, platform, time
+import argparse, json, platform, sys, time
 from pathlib import Path
 import torch
 import matplotlib; matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 from consistency_edu.core import default_device
-from consistency_edu.toy import oracle_mixture
 from consistency_edu.nets import MLP
 from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.train import fit
-from consistency_edu.consistency import ConsistencyModel, ExactConsistencyFunction, sample_onestep, sample_multistep, greedy_tau_search
+from consistency_edu.consistency import ConsistencyModel
 from consistency_edu.cd import CDLoss
 from consistency_edu.ct import CTLoss
 from consistency_edu.metrics import sliced_wasserstein, mmd, metric_floor
 from consistency_edu.cli import quality_per_nfe
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'bench'))
+from oracle_eval import OracleEval
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--steps', type=int, default=4000); p.add_argument('--n', type=int, default=4000)
+    p.add_argument('--steps', type=int, default=3000); p.add_argument('--n', type=int, default=4000)
     p.add_argument('--device', default=None); p.add_argument('--no-ablations', action='store_true')
     p.add_argument('--ablation-steps', type=int, default=800)
     a = p.parse_args()
     dev = torch.device(a.device) if a.device else default_device()
     dname = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'CPU ({platform.machine()}, {torch.get_num_threads()} threads)'
     t0 = time.time()
-    gm = oracle_mixture(); n = a.n
-    test = gm.sample(n, generator=torch.Generator().manual_seed(11)).to(dev)
-    val = gm.sample(n, generator=torch.Generator().manual_seed(12)).to(dev)
-    z = torch.randn(n, 2, generator=torch.Generator().manual_seed(13)).to(dev)
-    f_star = ExactConsistencyFunction(gm)
-    z_f = torch.randn(1000, 2, generator=torch.Generator().manual_seed(14))
-    f_target = f_star(80. * z_f.double(), 80.).float().to(dev)
+    ev = OracleEval(a.n, dev)
+    gm, n, test = ev.gm, a.n, ev.test
     floors = {'SW': metric_floor(gm.sample, sliced_wasserstein, n), 'MMD': metric_floor(gm.sample, mmd, n)}
 
     torch.manual_seed(0)
@@ -61,13 +57,7 @@ def main():
         fit(m, loss, gm.sample, steps=steps, bs=512, lr=1e-3, warmup=100, device=dev, extra={'l': loss}, progress=False)
         return m.eval()
 
-    def score(m):
-        x1 = sample_onestep(m, 80. * z, torch.tensor([80., 0.]))
-        taus, _ = greedy_tau_search(m, z, lambda x: sliced_wasserstein(x, val), torch.logspace(-2, 0.8, 24).tolist(), n_steps=2)
-        x2 = sample_multistep(m, 80. * z, torch.tensor([80., taus[0], 0.]), generator=torch.Generator(dev).manual_seed(0))
-        with torch.no_grad(): ferr = (m(80. * z_f.to(dev), 80.) - f_target).norm(dim=1).mean().item()
-        return {'SW1': sliced_wasserstein(x1, test), 'SW2': sliced_wasserstein(x2, test), 'MMD1': mmd(x1, test), 'MMD2': mmd(x2, test),
-                'f_err': ferr, 'tau': taus[0]}
+    score = ev.score
 
     S = a.steps
     configs = [('CD · trained teacher · Heun · L2', dict(kind='cd', teacher=teacher, solver='heun', metric='l2')),
@@ -111,7 +101,7 @@ def main():
         for adaptive in (True, False):
             m = train('ct', As, s0=2, s1=40, mu0=0.9, adaptive=adaptive)
             abl[f'ct-adaptive-{adaptive}'] = score(m)
-        fig, axs = plt.subplots(1, 2, figsize=(9, 3.2), dpi=80)
+        fig, axs = plt.subplots(1, 3, figsize=(13, 3.2), dpi=80)
         for solver in ('euler', 'heun'):
             Ns = (6, 12, 18, 36, 72)
             axs[0].plot(Ns, [abl[f'cd-{solver}-{N}']['SW1'] for N in Ns], 'o-', label=f'CD, {solver}')
@@ -120,6 +110,13 @@ def main():
         names = ['adaptive N(k), μ(k)', 'fixed N = 40, μ = 0.9']
         axs[1].bar(names, [abl['ct-adaptive-True']['SW1'], abl['ct-adaptive-False']['SW1']])
         axs[1].axhline(floors['SW'][0], color='k', ls=':'); axs[1].set_title(f'CT: curricula ({As} steps)', fontsize=9)
+        mrows = [r for r in rows if r['name'].startswith('CD · trained teacher · Heun')]
+        labels = [r['name'].rsplit('· ', 1)[1] for r in mrows]
+        xs = range(len(mrows))
+        axs[2].bar([i - 0.2 for i in xs], [r['SW1'] for r in mrows], width=0.4, label='NFE 1')
+        axs[2].bar([i + 0.2 for i in xs], [r['SW2'] for r in mrows], width=0.4, label='NFE 2')
+        axs[2].set_xticks(list(xs)); axs[2].set_xticklabels(labels, fontsize=8); axs[2].axhline(floors['SW'][0], color='k', ls=':')
+        axs[2].legend(fontsize=8); axs[2].set_title(f'CD (Heun): metric function ({S} steps)', fontsize=9)
         fig.tight_layout(); fig.savefig(ROOT/'nbs'/'_ablations.png'); plt.close(fig)
         lines.append(f"\n**Ablations** ({As} steps each; one-step SW): " + ', '.join(f"{k} {v['SW1']:.4f}" for k, v in abl.items()))
     md = '\n'.join(lines) + f"\n\n(Total time {time.time() - t0:.0f}s.)\n"
