@@ -154,7 +154,7 @@ def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, pro
           "Lower is better; the floor is two independent true sample sets. A number in brackets is the NFE actually spent.\n\n"
           + '\n\n'.join(markdown_table(rows, m, floors[m]) for m in metrics) + '\n')
     if cm_rows:
-        md += ("\nConsistency models distilled (CD, Heun teacher = the EDM teacher above) and trained (CT) on the same data; "
+        md += ("\nConsistency models distilled (CD, Heun teacher = the EDM teacher above) and trained without a teacher (CT, iCT) on the same data; "
                "two-step τ by greedy search on a separate validation set:\n\n" + '\n\n'.join(markdown_table(cm_rows, m, floors[m]) for m in metrics) + '\n')
     (out/'nfe_table.md').write_text(md)
     (out/'nfe_table.json').write_text(json.dumps({'rows': rows, 'floors': floors, 'steps': steps, 'n': n}, indent=1))
