@@ -103,17 +103,19 @@ def train_consistency(method:str, data, shape, steps:int, teacher=None, device=N
               **({'ema_decay': 0.999, 'schedule': 'cosine'} if method == 'ict' else {}), **fit_kw)
     return (res.ema if method == 'ict' else model).eval()
 
-def consistency_rows(name, model, ref, metrics, taus=None, val=None, seed=0):
+def consistency_rows(name, model, ref, metrics, taus=None, val=None, seed=0, candidates=None):
     "Rows like quality_per_nfe's for a consistency model at NFE 1 and 2; tau by greedy search on `val` unless `taus` is given."
     from consistency_edu.consistency import sample_multistep, greedy_tau_search
     z = torch.randn(len(ref), *ref.shape[1:], generator=torch.Generator().manual_seed(seed)).to(ref.device)
-    if taus is None:
+    if taus is None:       # candidates: best the levels the model was trained on (between them its σ-conditioning never learned)
         if val is None: raise ValueError("give `taus`, or a validation set `val` to search them on")
-        taus, _ = greedy_tau_search(model, z, lambda x: sliced_wasserstein(x, val), torch.logspace(-2, 0.8, 20).tolist(), n_steps=2)
+        cands = torch.logspace(-2, 0.8, 20).tolist() if candidates is None else [float(t) for t in candidates if 0.002 < t < 80.]
+        taus, _ = greedy_tau_search(model, z, lambda x: sliced_wasserstein(x, val), cands, n_steps=2, seed=seed + 1)
     rows = []
     for k in range(len(taus) + 1):
         s = torch.tensor([80., *taus[:k], 0.])
-        x = sample_multistep(model, 80. * z, s, generator=torch.Generator(ref.device).manual_seed(seed))
+        # re-noise with a generator of its own: seeded like z, it would add z again (correlated noise, a biased sampler)
+        x = sample_multistep(model, 80. * z, s, generator=torch.Generator(ref.device).manual_seed(seed + 1))
         rows.append({'model': name, 'sampler': 'consistency', 'nfe': k + 1, 'actual_nfe': k + 1, **{m: f(x, ref) for m, f in metrics.items()}})
     return rows
 
@@ -146,10 +148,12 @@ def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, pro
     cm_rows = []
     val = gm.sample(n, generator=torch.Generator().manual_seed(seed + 5)).to(device)   # for choosing tau, apart from `ref`
     if cm_steps:
+        from consistency_edu.cd import cm_sigmas
         teacher.eval().requires_grad_(False)
         for method in ('cd', 'ct', 'ict'):
             m = train_consistency(method, gm.sample, (2,), cm_steps, teacher=teacher, device=device, progress=progress, seed=seed)
-            cm_rows += consistency_rows(f"{LABELS[method]} ({cm_steps} steps)", m, ref, metrics, val=val, seed=seed + 2)
+            levels = cm_sigmas({'cd': 18, 'ct': 41, 'ict': 161}[method])   # the (final) training levels of train_consistency on 2-D data
+            cm_rows += consistency_rows(f"{LABELS[method]} ({cm_steps} steps)", m, ref, metrics, val=val, seed=seed + 2, candidates=levels.tolist())
     md = (f"Quality per NFE on the 2-D oracle mixture ({n} samples; EDM teacher trained {steps} steps). "
           "Lower is better; the floor is two independent true sample sets. A number in brackets is the NFE actually spent.\n\n"
           + '\n\n'.join(markdown_table(rows, m, floors[m]) for m in metrics) + '\n')
@@ -213,9 +217,9 @@ def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:i
     from consistency_edu.consistency import sample_multistep
     z = torch.randn(n, *shape, generator=torch.Generator().manual_seed(seed)).to(device)
     if method == 'edm': return sample_at_nfe(model, 'heun', nfe, z)[0]
-    return sample_multistep(model, 80. * z, torch.tensor([80., *taus, 0.]), generator=torch.Generator(device).manual_seed(seed))
+    return sample_multistep(model, 80. * z, torch.tensor([80., *taus, 0.]), generator=torch.Generator(device).manual_seed(seed + 1))
 
-# %% ../nbs/09_cli.ipynb #c018
+# %% ../nbs/09_cli.ipynb #c020
 def main(argv=None):
     "Entry point of the `consistency-edu` command."
     p = argparse.ArgumentParser(prog='consistency-edu', description='Consistency models, derived and run: the course library.')
