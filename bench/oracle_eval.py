@@ -16,11 +16,13 @@ class OracleEval:
         self.z_f = z_f.to(self.dev)
         self.f_target = ExactConsistencyFunction(self.gm)(80. * z_f.double(), 80.).float().to(self.dev)
 
-    def score(self, m, with_mmd:bool=True):
+    def score(self, m, with_mmd:bool=True, levels=None):
         "NFE-1 and NFE-2 sliced Wasserstein (and MMD) against the test set, tau by greedy search on the validation set, E|f - f*|."
         m.eval()
         x1 = sample_onestep(m, 80. * self.z, torch.tensor([80., 0.]))
-        taus, _ = greedy_tau_search(m, self.z, lambda x: sliced_wasserstein(x, self.val), torch.logspace(-2, 0.8, 24).tolist(), n_steps=2)
+        # tau candidates: the levels the model was trained on (as the official code's indices into its grid), else a log grid
+        cands = torch.logspace(-2, 0.8, 24).tolist() if levels is None else [float(t) for t in levels if 0.005 <= t <= 10.]
+        taus, _ = greedy_tau_search(m, self.z, lambda x: sliced_wasserstein(x, self.val), cands, n_steps=2)
         x2 = sample_multistep(m, 80. * self.z, torch.tensor([80., taus[0], 0.]), generator=torch.Generator(self.dev).manual_seed(0))
         with torch.no_grad(): ferr = (m(80. * self.z_f, 80.) - self.f_target).norm(dim=1).mean().item()
         out = {'SW1': sliced_wasserstein(x1, self.test), 'SW2': sliced_wasserstein(x2, self.test), 'f_err': ferr, 'tau': taus[0]}

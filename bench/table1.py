@@ -19,7 +19,7 @@ from consistency_edu.nets import MLP
 from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.train import fit
 from consistency_edu.consistency import ConsistencyModel
-from consistency_edu.cd import CDLoss
+from consistency_edu.cd import CDLoss, cm_sigmas
 from consistency_edu.ct import CTLoss
 from consistency_edu.metrics import sliced_wasserstein, mmd, metric_floor
 from consistency_edu.cli import quality_per_nfe
@@ -55,9 +55,9 @@ def main():
         m = ConsistencyModel(MLP(hidden=128, depth=3))
         loss = CTLoss(m, K=steps, **kw) if kind == 'ct' else CDLoss(m, **kw)
         fit(m, loss, gm.sample, steps=steps, bs=512, lr=1e-3, warmup=100, device=dev, extra={'l': loss}, progress=False)
-        return m.eval()
+        return m.eval(), (loss.sigmas if kind == 'cd' else cm_sigmas(loss.N()))     # the (final) training levels
 
-    score = ev.score
+    score = lambda ml: ev.score(ml[0], levels=ml[1])
 
     S = a.steps
     configs = [('CD · trained teacher · Heun · L2', dict(kind='cd', teacher=teacher, solver='heun', metric='l2')),
@@ -76,7 +76,7 @@ def main():
     heun35 = next(r for r in t_rows if r['model'] == 'EDM teacher' and r['sampler'] == 'heun' and r['nfe'] == 35)
     lines = [f"Measured on {dname}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}; every consistency model: MLP 128×3, "
              f"{S} steps, batch 512; CD with N = 18, μ = 0.95; CT with s₀ = 2, s₁ = 40, μ₀ = 0.9. {n} samples per cell; "
-             f"two-step τ by greedy search on a separate validation set.\n",
+             f"two-step τ by greedy search over the model's training levels on a separate validation set.\n",
              '**Teachers** (sliced Wasserstein / MMD against the test set)\n',
              '| model · sampler | NFE 10 | NFE 18 | NFE 35 | NFE 79 |', '|---|---|---|---|---|']
     for key in dict.fromkeys((r['model'], r['sampler']) for r in t_rows):
