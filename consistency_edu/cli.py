@@ -17,9 +17,9 @@ from .metrics import sliced_wasserstein, mmd, metric_floor
 from .train import fit
 
 # %% auto #0
-__all__ = ['NFES', 'LABELS', 'METHODS', 'steps_for_nfe', 'sigmas_for', 'sample_at_nfe', 'quality_per_nfe', 'markdown_table',
-           'train_consistency', 'consistency_rows', 'make_net', 'demo', 'save_model', 'load_model', 'train_model',
-           'sample_model', 'main']
+__all__ = ['NFES', 'LABELS', 'TOY_LEVELS', 'METHODS', 'steps_for_nfe', 'sigmas_for', 'sample_at_nfe', 'quality_per_nfe',
+           'markdown_table', 'train_consistency', 'consistency_rows', 'make_net', 'demo', 'save_model', 'load_model',
+           'train_model', 'sample_model', 'main']
 
 # %% ../nbs/09_cli.ipynb #c005
 NFES = (1, 2, 5, 10, 18, 35, 79)
@@ -82,6 +82,7 @@ def _figure(path, gm, teacher, res, n=3000, device='cpu'):
     fig.tight_layout(); fig.savefig(path); plt.close(fig)
 
 LABELS = {'edm': 'EDM', 'cd': 'CD', 'ct': 'CT', 'ict': 'iCT'}   # the methods, and how tables name them
+TOY_LEVELS = {'cd': 18, 'ct': 41, 'ict': 161}   # the (final) number of levels train_consistency uses on 2-D data
 
 def train_consistency(method:str, data, shape, steps:int, teacher=None, device=None, progress:bool=False, seed:int=0,
                       bs:int=512, lr:float=1e-3, checkpoint=None, resume:bool=False, **fit_kw):
@@ -95,9 +96,9 @@ def train_consistency(method:str, data, shape, steps:int, teacher=None, device=N
     torch.manual_seed(seed)
     model = ConsistencyModel(make_net(shape, dropout=0.1 if method == 'ict' else 0.))
     toy = len(shape) == 1
-    if method == 'cd': loss = CDLoss(model, teacher, N=18, mu=0.95, solver='heun')
-    elif method == 'ct': loss = CTLoss(model, K=steps, s0=2, s1=40 if toy else 150, mu0=0.9)
-    else: loss = ICTLoss(model, K=steps, s0=10, s1=160 if toy else 1280)     # no EMA teacher: sample from the student's EMA
+    if method == 'cd': loss = CDLoss(model, teacher, N=TOY_LEVELS['cd'], mu=0.95, solver='heun')
+    elif method == 'ct': loss = CTLoss(model, K=steps, s0=2, s1=TOY_LEVELS['ct'] - 1 if toy else 150, mu0=0.9)
+    else: loss = ICTLoss(model, K=steps, s0=10, s1=TOY_LEVELS['ict'] - 1 if toy else 1280)     # no EMA teacher: sample from the student's EMA
     res = fit(model, loss, data, steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10), device=device, progress=progress,
               extra={'loss': loss}, seed=seed, checkpoint=checkpoint, resume=resume,
               **({'ema_decay': 0.999, 'schedule': 'cosine'} if method == 'ict' else {}), **fit_kw)
@@ -152,8 +153,8 @@ def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, pro
         teacher.eval().requires_grad_(False)
         for method in ('cd', 'ct', 'ict'):
             m = train_consistency(method, gm.sample, (2,), cm_steps, teacher=teacher, device=device, progress=progress, seed=seed)
-            levels = cm_sigmas({'cd': 18, 'ct': 41, 'ict': 161}[method])   # the (final) training levels of train_consistency on 2-D data
-            cm_rows += consistency_rows(f"{LABELS[method]} ({cm_steps} steps)", m, ref, metrics, val=val, seed=seed + 2, candidates=levels.tolist())
+            cm_rows += consistency_rows(f"{LABELS[method]} ({cm_steps} steps)", m, ref, metrics, val=val, seed=seed + 2,
+                                        candidates=cm_sigmas(TOY_LEVELS[method]).tolist())
     md = (f"Quality per NFE on the 2-D oracle mixture ({n} samples; EDM teacher trained {steps} steps). "
           "Lower is better; the floor is two independent true sample sets. A number in brackets is the NFE actually spent.\n\n"
           + '\n\n'.join(markdown_table(rows, m, floors[m]) for m in metrics) + '\n')
