@@ -11,23 +11,22 @@ LPIPS-as-implemented, not the pretrained metric. Results are written after every
 
     python bench/digits_table.py [--size 16] [--steps 2000] [--out-dir DIR] [--parts table1 ablation]
 """
-import argparse, json, sys, time
+import argparse, json, time
 from pathlib import Path
 import torch
 from consistency_edu.toy import load_digits
 from consistency_edu.nets import UNet
 from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.train import fit
-from consistency_edu.consistency import ConsistencyModel, sample_onestep, sample_multistep, greedy_tau_search
+from consistency_edu.consistency import ConsistencyModel
 from consistency_edu.cd import CDLoss
 from consistency_edu.ct import CTLoss
 from consistency_edu.ict import ICTLoss
 from consistency_edu.metrics import digits_fd, LPIPS
-from consistency_edu.cli import quality_per_nfe
+from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step
+from consistency_edu.recipes import ict_ablation_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT/'bench'))
-from ict_ablation import ablation_rows
 
 TABLE1_ROWS = [('CD · Heun · L2', 'cd'), ('CD · Euler · L2', 'cd'), ('CD · Heun · pseudo-Huber', 'cd'),
                ('CT · L2 (s₀ = 2, s₁ = 150, μ₀ = 0.9)', 'ct'), ('CD · Heun · LPIPS (random AlexNet, offline)', 'cd')]
@@ -75,27 +74,28 @@ def main():
     elif not res['teacher']: get_teacher()
     heun35 = next(r['FD'] for r in res['teacher'] if r['sampler'] == 'heun' and r['nfe'] == 35)
 
-    def score(m):
+    def score(m, levels):
+        "FD at NFE 1 and 2; tau searched over the model's training levels (at most 12 of them, spread in [0.05, 10])."
         m.eval()
-        x1 = sample_onestep(m, 80. * z, torch.tensor([80., 0.]))
-        taus, _ = greedy_tau_search(m, z, lambda s: fd(s, x_train_ref), [0.2, 0.4, 0.8, 1.2, 2., 3., 5., 10.], n_steps=2)
-        x2 = sample_multistep(m, 80. * z, torch.tensor([80., taus[0], 0.]), generator=torch.Generator(dev).manual_seed(0))
-        return {'FD1': fd(x1), 'FD2': fd(x2), 'tau': taus[0]}
+        cands = [float(t) for t in levels if 0.05 <= t <= 10.]
+        cands = cands[::max(1, len(cands) // 12)]
+        tau, x2 = two_step(m, z, lambda s: fd(s, x_train_ref), cands)
+        return {'FD1': fd(sample_consistency(m, z)), 'FD2': fd(x2), 'tau': tau}
 
     def train(make_loss, net_kw=None, lr=2e-4, steps=a.steps):
         torch.manual_seed(0)
         m = ConsistencyModel(unet(**(net_kw or {}))).to(dev)
         loss = make_loss(m)
-        r = fit(m, loss, x, steps=steps, lr=lr, ema_decay=0.999, extra={'loss': loss}, **common)
-        return {**score(r.ema), 'seconds': r.seconds, 'finite': all(v == v for v in r.history)}
+        r = fit(m, loss, x, steps=steps, lr=lr, ema_decay=0.999, **common)
+        return {**score(r.ema, loss.levels(loss.k)), 'seconds': r.seconds, 'finite': all(v == v for v in r.history)}
 
     def write():
-        order = [n for n, *_ in ablation_rows()] + [n for n, _ in TABLE1_ROWS]
+        order = [n for n, *_ in ict_ablation_rows()] + [n for n, _ in TABLE1_ROWS]
         for part in ('table1', 'ablation'): res[part].sort(key=lambda r: order.index(r['name']) if r['name'] in order else len(order))
         md = [f"Measured on {res['device']}, torch {res['torch']}, {time.strftime('%Y-%m-%d')}: digits at {a.size}×{a.size}, U-Net ch {a.ch} "
               f"(1, 2, 2), bf16 autocast; teacher {a.teacher_steps} steps; consistency models: batch {a.bs}, "
               f"cosine learning rate, sampled from an EMA (0.999). FD of {a.n} samples against the {len(x_test)} test digits; "
-              f"floor (train vs test digits) {floor:.1f}. NFE-2 τ by greedy search against the train split.\n"]
+              f"floor (train vs test digits) {floor:.1f}. NFE-2 τ by greedy search over the model's training levels against the train split.\n"]
         if res['teacher']:
             md += ['**Teacher** (FD)\n', '| sampler | NFE 10 | NFE 18 | NFE 35 | NFE 79 |', '|---|---|---|---|---|']
             for s in ('euler', 'heun', 'ddim'):
@@ -125,7 +125,7 @@ def main():
             if rname in done: continue
             res['table1'].append({'name': rname, **train(mk)}); print(res['table1'][-1], flush=True); write()
     if 'ablation' in a.parts:
-        for rname, lkw, nkw in ablation_rows(160, dropout=0.2):
+        for rname, lkw, nkw in ict_ablation_rows(160, dropout=0.2):
             if rname in done: continue
             res['ablation'].append({'name': rname, 'loss': lkw, 'net': nkw,
                                     **train(lambda m: ICTLoss(m, K=a.ablation_steps, **lkw), dict(emb='fourier', **nkw), steps=a.ablation_steps)})

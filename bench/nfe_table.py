@@ -8,7 +8,7 @@ Writes nbs/_nfe_table.md (included by nbs/results.ipynb) and bench/results/nfe_t
     python bench/nfe_table.py                 # GPU when present; full size
     python bench/nfe_table.py --quick         # a CPU-sized smoke run (not for the docs)
 """
-import argparse, json, platform, time
+import argparse, json, time
 from pathlib import Path
 import torch
 from consistency_edu.core import default_device
@@ -17,12 +17,9 @@ from consistency_edu.nets import MLP, UNet
 from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.train import fit
 from consistency_edu.metrics import sliced_wasserstein, mmd, metric_floor, digits_fd, digits_classifier
-from consistency_edu.cli import quality_per_nfe, markdown_table, NFES
+from consistency_edu.evaluate import quality_per_nfe, markdown_table, NFES, run_header
 
 ROOT = Path(__file__).resolve().parents[1]
-
-def device_name(dev):
-    return torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'CPU ({platform.processor() or platform.machine()})'
 
 def main():
     p = argparse.ArgumentParser()
@@ -66,7 +63,7 @@ def main():
     fd_floor = (digits_fd(held_out, ref_d, clf), 0.)
     t_digits = time.time() - t1
 
-    cap = (f"Measured on {device_name(dev)}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}; "
+    cap = (f"Measured on {run_header(dev)}, {time.strftime('%Y-%m-%d')}; "
            f"{'QUICK smoke run; ' if q else ''}oracle teacher: MLP 256x4, {o_steps} steps ({t_oracle:.0f}s incl. scoring); "
            f"digits teacher: U-Net, {d_steps} steps, EMA 0.9995 ({t_digits:.0f}s incl. scoring); digits classifier test accuracy {acc:.3f}.")
     md = (f"{cap}\n\nLower is better. **floor**: a perfect sampler's score (independent true samples of the same size). "
@@ -79,7 +76,7 @@ def main():
     Path(a.out).write_text(md)
     res = ROOT/'bench'/'results'; res.mkdir(parents=True, exist_ok=True)
     (res/('nfe_table_quick.json' if q else 'nfe_table.json')).write_text(json.dumps(
-        {'device': device_name(dev), 'torch': torch.__version__, 'oracle': rows, 'oracle_floors': floors,
+        {'device': run_header(dev), 'oracle': rows, 'oracle_floors': floors,
          'digits': rows_d, 'digits_floor': fd_floor, 'classifier_acc': acc}, indent=1))
     print(md)
 

@@ -42,10 +42,13 @@ def run(method, mode, bs, steps, warmup, ch, dev):
     if cl: x = x.contiguous(memory_format=torch.channels_last)
     g = torch.Generator(device=dev).manual_seed(0)
     amp = 'bf16' in mode
-    def step():
+    k = [0]
+    def step():   # fit's step: the loss, the update, then the method's after_step (EMA target, curriculum)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
             loss = loss_fn(fwd, x, g).mean()
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        k[0] += 1
+        if hasattr(loss_fn, 'after_step'): loss_fn.after_step(model, k[0])
         return loss
     t = time.time()
     for _ in range(warmup): step()

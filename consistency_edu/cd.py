@@ -4,104 +4,46 @@
 
 # %% ../nbs/11_cd.ipynb #c002
 from __future__ import annotations
-import math
-from contextlib import contextmanager
+from functools import partial
 import torch
 from torch import nn, Tensor
-from .core import append_dims, check_tensor, randn_like
-from .ode import to_d, get_sigmas_karras
-from .train import EMA
+from .core import EMA, append_dims, check_tensor, randn_like, sigma_range
+from .ode import euler_step, heun_step
+from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, consistency_pair_loss, draw_index
 
 # %% auto #0
-__all__ = ['SOLVERS', 'DISTANCES', 'cm_sigmas', 'euler_solver_step', 'heun_solver_step', 'pseudo_huber', 'distance', 'shared_rng',
-           'draw_index', 'consistency_pair_loss', 'CDLoss']
-
-# %% ../nbs/11_cd.ipynb #c005
-def cm_sigmas(N:int, sigma_min:float=0.002, sigma_max:float=80., rho:float=7., device='cpu'):
-    "The N ascending levels t_1 = sigma_min < ... < t_N = sigma_max of consistency training and distillation."
-    if N < 2: raise ValueError(f"`N` must be >= 2, got {N}")
-    return get_sigmas_karras(N, sigma_min, sigma_max, rho, device=device)[:-1].flip(0)
+__all__ = ['SOLVERS', 'cd_loss', 'CDLoss']
 
 # %% ../nbs/11_cd.ipynb #c008
-@torch.no_grad()
-def euler_solver_step(teacher, x:Tensor, t:Tensor, t_next:Tensor, **cond):
-    "One Euler step of the PF-ODE from t to t_next (per-sample levels, shape (B,))."
-    return x + append_dims(t_next - t, x.ndim) * to_d(x, t, teacher(x, t, **cond))
-
-@torch.no_grad()
-def heun_solver_step(teacher, x:Tensor, t:Tensor, t_next:Tensor, **cond):
-    "One Heun step of the PF-ODE from t to t_next (both > 0)."
-    dt = append_dims(t_next - t, x.ndim)
-    d = to_d(x, t, teacher(x, t, **cond))
-    x2 = x + dt * d
-    return x + dt * (d + to_d(x2, t_next, teacher(x2, t_next, **cond))) / 2
-
-SOLVERS = {'euler': euler_solver_step, 'heun': heun_solver_step}
+SOLVERS = {'euler': euler_step, 'heun': partial(heun_step, to_zero=False)}
 
 # %% ../nbs/11_cd.ipynb #c011
-DISTANCES = ('l2', 'l1', 'pseudo_huber', 'lpips')
-
-def pseudo_huber(x:Tensor, y:Tensor, c:float|None=None):
-    "sqrt(|x - y|^2 + c^2) - c on the per-sample norm; c defaults to iCT's 0.00054 sqrt(d)."
-    d = x[0].numel()
-    c = 0.00054 * math.sqrt(d) if c is None else c
-    if c <= 0: raise ValueError(f"`c` must be > 0, got {c}")
-    return torch.sqrt(((x - y) ** 2).flatten(1).sum(1) + c ** 2) - c
-
-def distance(x:Tensor, y:Tensor, metric:str='l2', c:float|None=None, lpips=None):
-    "The distance d(x, y) of consistency losses, one value per sample."
-    if metric not in DISTANCES: raise ValueError(f"`metric` must be one of {DISTANCES}, got {metric!r}")
-    if metric == 'l2': return ((x - y) ** 2).flatten(1).mean(1)
-    if metric == 'l1': return (x - y).abs().flatten(1).mean(1)
-    if metric == 'pseudo_huber': return pseudo_huber(x, y, c)
-    if lpips is None: raise ValueError("metric='lpips' needs an `lpips` module (consistency_edu.metrics.LPIPS)")
-    return lpips(x.clamp(-1, 1), y.clamp(-1, 1))
-
-@contextmanager
-def shared_rng(device):
-    "Run the body with torch's generator rewound to its state at entry (so dropout draws the same masks again)."
-    cpu = torch.get_rng_state()
-    cuda = torch.cuda.get_rng_state(device) if torch.device(device).type == 'cuda' else None
-    yield
-    torch.set_rng_state(cpu)
-    if cuda is not None: torch.cuda.set_rng_state(cuda, device)
-
-def draw_index(N:int, x0:Tensor, generator=None):
-    "n ~ U{0, ..., N-2} per sample (the lower of the two adjacent levels), on x0's device."
-    dev = generator.device if generator is not None else 'cpu'
-    return torch.randint(0, N - 1, (x0.shape[0],), generator=generator, device=dev).to(x0.device)
-
-def consistency_pair_loss(model:nn.Module, target:nn.Module, x_hi:Tensor, t_hi:Tensor, x_lo:Tensor, t_lo:Tensor,
-                          metric:str='l2', weighting:str='uniform', c:float|None=None, lpips=None, **cond):
-    "lambda(t_lo) d(f_theta(x_hi, t_hi), f_target(x_lo, t_lo)): the online pass, then the target pass with the same dropout mask."
-    with shared_rng(x_hi.device): online = model(x_hi, t_hi, **cond)
-    with torch.no_grad(): tgt = target.train(model.training)(x_lo, t_lo, **cond)
-    lam = 1 / (t_hi - t_lo) if weighting == 'icm' else torch.ones_like(t_lo)
-    return lam * distance(online, tgt, metric, c, lpips)
+def cd_loss(model:nn.Module, x0:Tensor, levels:Tensor, teacher, target:nn.Module|None=None, solver:str='heun', n:Tensor|None=None,
+            metric:str='l2', weighting:str='uniform', c:float|None=None, lpips=None, generator=None, **cond):
+    "CD's loss on the ascending `levels`: the teacher's step from t_{n+1} to t_n makes the target's input; one value per sample."
+    if n is None: n = draw_index(len(levels), x0, generator)
+    t_n, t_n1 = levels[n], levels[n + 1]
+    x_n1 = x0 + append_dims(t_n1, x0.ndim) * randn_like(x0, generator)
+    with torch.no_grad(): x_n = SOLVERS[solver](teacher, x_n1, t_n1, t_n, **cond)
+    return consistency_pair_loss(model, model if target is None else target, x_n1, t_n1, x_n, t_n, metric, weighting, c, lpips, **cond)
 
 # %% ../nbs/11_cd.ipynb #c014
-class CDLoss:
-    "Consistency distillation loss (Song et al. 2023, Algorithm 2) with its own target network theta^- = EMA(theta, mu)."
+class CDLoss(ConsistencyMethod):
+    "Consistency distillation (Song et al. 2023, Algorithm 2) with its target network theta^- = EMA(theta, mu)."
     def __init__(self, model:nn.Module, teacher, N:int=18, mu:float=0.95, solver:str='heun', metric:str='l2',
-                 weighting:str='uniform', sigma_min:float=0.002, sigma_max:float=80., rho:float=7., c:float|None=None, lpips=None):
+                 weighting:str='uniform', sigma_min:float|None=None, sigma_max:float|None=None, rho:float=7., c:float|None=None, lpips=None):
         if not callable(teacher): raise TypeError(f"`teacher` must be a denoiser callable as teacher(x, sigma) -> x0_hat, got {type(teacher).__name__}")
         if solver not in SOLVERS: raise ValueError(f"`solver` must be one of {tuple(SOLVERS)}, got {solver!r}")
-        if metric not in DISTANCES: raise ValueError(f"`metric` must be one of {DISTANCES}, got {metric!r}")
-        if weighting not in ('uniform', 'icm'): raise ValueError(f"`weighting` must be 'uniform' or 'icm', got {weighting!r}")
-        self.teacher, self.N, self.solver, self.metric, self.weighting, self.c, self.lpips = teacher, N, solver, metric, weighting, c, lpips
-        self.sigmas = cm_sigmas(N, sigma_min, sigma_max, rho)
-        self.target = EMA(model, mu)          # created equal to the student; updated before each loss = after each step
+        check_loss_options(metric, weighting)
+        self.teacher, self.N, self.mu0, self.solver, self.metric, self.weighting, self.c, self.lpips = teacher, N, mu, solver, metric, weighting, c, lpips
+        lo, hi = sigma_range(model)
+        self._levels = cm_sigmas(N, lo if sigma_min is None else sigma_min, hi if sigma_max is None else sigma_max, rho)
+        self.target = EMA(model, mu)          # created equal to the student; moved in after_step
 
-    def __call__(self, model:nn.Module, x0:Tensor, generator=None, **cond):
+    def levels(self, k:int=0): return self._levels
+    def mu(self, k:int=0): return self.mu0
+
+    def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):
         check_tensor(x0, 'x0', min_ndim=2)
-        self.target.update(model)             # θ⁻ ← μθ⁻ + (1-μ)θ, after the previous optimizer step (a no-op at the start)
-        t = self.sigmas.to(x0)
-        n = draw_index(self.N, x0, generator)
-        t_n, t_n1 = t[n], t[n + 1]
-        z = randn_like(x0, generator)
-        x_n1 = x0 + append_dims(t_n1, x0.ndim) * z
-        x_n = SOLVERS[self.solver](self.teacher, x_n1, t_n1, t_n, **cond)
-        return consistency_pair_loss(model, self.target.model, x_n1, t_n1, x_n, t_n, self.metric, self.weighting, self.c, self.lpips, **cond)
-
-    def state_dict(self): return {'target': self.target.state_dict()}
-    def load_state_dict(self, sd): self.target.load_state_dict(sd['target'])
+        return cd_loss(model, x0, self.levels(self.k).to(x0), self.teacher, self.target.model, self.solver, metric=self.metric,
+                       weighting=self.weighting, c=self.c, lpips=self.lpips, generator=generator, **cond)

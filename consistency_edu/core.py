@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #c002
 from __future__ import annotations
-import math, random, numbers
+import copy, math, random, numbers
 import numpy as np
 import torch
 from torch import Tensor
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['append_dims', 'append_zero', 'check_tensor', 'as_sigma', 'module_device_dtype', 'check_module_input',
-           'default_device', 'seed_everything', 'randn_like', 'image_grid', 'show_images', 'plot_2d']
+__all__ = ['SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'append_dims', 'append_zero', 'check_tensor', 'as_sigma',
+           'module_device_dtype', 'check_module_input', 'default_device', 'seed_everything', 'randn_like',
+           'sigma_range', 'EMA', 'image_grid', 'show_images', 'plot_2d']
 
 # %% ../nbs/00_core.ipynb #c005
 def append_dims(x:Tensor, # tensor to extend
@@ -93,6 +94,29 @@ def seed_everything(seed:int=0, # the seed
 def randn_like(x:Tensor, generator:torch.Generator|None=None):
     "Standard normal noise shaped like `x`, drawn from `generator` when one is given."
     return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+
+# %% ../nbs/00_core.ipynb #n009
+SIGMA_MIN, SIGMA_MAX, SIGMA_DATA = 0.002, 80., 0.5
+
+def sigma_range(model=None):
+    "(sigma_min, sigma_max) of `model` (its attributes), else the library's defaults."
+    return float(getattr(model, 'sigma_min', SIGMA_MIN)), float(getattr(model, 'sigma_max', SIGMA_MAX))
+
+# %% ../nbs/00_core.ipynb #n012
+class EMA:
+    "An exponential moving average of `model`'s parameters: update(model) after each optimizer step."
+    def __init__(self, model:torch.nn.Module, decay:float=0.999):
+        if not 0 <= decay < 1: raise ValueError(f"`decay` must be in [0, 1), got {decay}")
+        self.decay, self.model = decay, copy.deepcopy(model).eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model:torch.nn.Module, decay:float|None=None):
+        d = self.decay if decay is None else decay
+        for pe, p in zip(self.model.parameters(), model.parameters()): pe.lerp_(p.detach(), 1 - d)
+        for be, b in zip(self.model.buffers(), model.buffers()): be.copy_(b)
+
+    def state_dict(self): return {'decay': self.decay, 'model': self.model.state_dict()}
+    def load_state_dict(self, sd): self.decay = sd['decay']; self.model.load_state_dict(sd['model'])
 
 # %% ../nbs/00_core.ipynb #c017
 def image_grid(x:Tensor, # images `(B, C, H, W)` in [-1, 1]

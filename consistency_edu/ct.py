@@ -7,9 +7,8 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn, Tensor
-from .core import append_dims, check_tensor, randn_like
-from .cd import cm_sigmas, consistency_pair_loss, draw_index, DISTANCES
-from .train import EMA
+from .core import EMA, append_dims, check_tensor, randn_like, sigma_range
+from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, consistency_pair_loss, draw_index
 
 # %% auto #0
 __all__ = ['ct_N', 'ct_mu', 'ct_loss', 'CTLoss']
@@ -28,36 +27,32 @@ def ct_mu(k:int, K:int, s0:int=2, s1:int=150, mu0:float=0.9):
     return math.exp(s0 * math.log(mu0) / ct_N(k, K, s0, s1))
 
 # %% ../nbs/12_ct.ipynb #c011
-def ct_loss(model:nn.Module, target:nn.Module, x0:Tensor, sigmas:Tensor, n:Tensor|None=None, metric:str='l2', weighting:str='uniform',
-            c:float|None=None, lpips=None, generator=None, **cond):
-    "lambda(t_n) d(f_theta(x0 + t_{n+1} z), f_target(x0 + t_n z)) on the ascending levels `sigmas`; n ~ U{0..N-2} unless given."
-    if n is None: n = draw_index(len(sigmas), x0, generator)
-    t_n, t_n1 = sigmas[n], sigmas[n + 1]
+def ct_loss(model:nn.Module, x0:Tensor, levels:Tensor, target:nn.Module|None=None, n:Tensor|None=None, metric:str='l2',
+            weighting:str='uniform', c:float|None=None, lpips=None, generator=None, **cond):
+    "lambda(t_n) d(f_theta(x0 + t_{n+1} z), f_target(x0 + t_n z)) on the ascending `levels`; n ~ U{0..N-2} unless given."
+    if n is None: n = draw_index(len(levels), x0, generator)
+    t_n, t_n1 = levels[n], levels[n + 1]
     z = randn_like(x0, generator)   # the same z at both levels: the unbiased estimator
-    return consistency_pair_loss(model, target, x0 + append_dims(t_n1, x0.ndim) * z, t_n1, x0 + append_dims(t_n, x0.ndim) * z, t_n,
-                                 metric, weighting, c, lpips, **cond)
+    return consistency_pair_loss(model, model if target is None else target, x0 + append_dims(t_n1, x0.ndim) * z, t_n1,
+                                 x0 + append_dims(t_n, x0.ndim) * z, t_n, metric, weighting, c, lpips, **cond)
 
-class CTLoss:
-    "Consistency training loss (Song et al. 2023, Algorithm 3) with the adaptive N(k) and mu(k) curricula."
+class CTLoss(ConsistencyMethod):
+    "Consistency training (Song et al. 2023, Algorithm 3) with the adaptive N(k) and mu(k) curricula."
     def __init__(self, model:nn.Module, K:int, s0:int=2, s1:int=150, mu0:float=0.9, adaptive:bool=True, metric:str='l2',
-                 weighting:str='uniform', sigma_min:float=0.002, sigma_max:float=80., rho:float=7., c:float|None=None, lpips=None):
-        if metric not in DISTANCES: raise ValueError(f"`metric` must be one of {DISTANCES}, got {metric!r}")
-        if weighting not in ('uniform', 'icm'): raise ValueError(f"`weighting` must be 'uniform' or 'icm', got {weighting!r}")
+                 weighting:str='uniform', sigma_min:float|None=None, sigma_max:float|None=None, rho:float=7., c:float|None=None, lpips=None):
+        check_loss_options(metric, weighting)
         ct_N(0, K, s0, s1); ct_mu(0, K, s0, s1, mu0)          # validates the arguments
         self.K, self.s0, self.s1, self.mu0, self.adaptive = K, s0, s1, mu0, adaptive
         self.metric, self.weighting, self.c, self.lpips = metric, weighting, c, lpips
-        self.grid = dict(sigma_min=sigma_min, sigma_max=sigma_max, rho=rho)
-        self.target, self.k = EMA(model, mu0), 0
+        lo, hi = sigma_range(model)
+        self.grid = dict(sigma_min=lo if sigma_min is None else sigma_min, sigma_max=hi if sigma_max is None else sigma_max, rho=rho)
+        self.target = EMA(model, mu0)
 
-    def N(self): return ct_N(min(self.k, self.K), self.K, self.s0, self.s1) if self.adaptive else self.s1
-    def mu(self): return ct_mu(min(self.k, self.K), self.K, self.s0, self.s1, self.mu0) if self.adaptive else self.mu0
+    def N(self, k:int): return ct_N(min(k, self.K), self.K, self.s0, self.s1) if self.adaptive else self.s1
+    def levels(self, k:int): return cm_sigmas(self.N(k), **self.grid)
+    def mu(self, k:int): return ct_mu(min(k, self.K), self.K, self.s0, self.s1, self.mu0) if self.adaptive else self.mu0
 
-    def __call__(self, model:nn.Module, x0:Tensor, generator=None, **cond):
+    def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):
         check_tensor(x0, 'x0', min_ndim=2)
-        if self.k > 0: self.target.update(model, self.mu())
-        N = self.N(); self.k += 1
-        return ct_loss(model, self.target.model, x0, cm_sigmas(N, **self.grid).to(x0), metric=self.metric, weighting=self.weighting,
+        return ct_loss(model, x0, self.levels(self.k).to(x0), self.target.model, metric=self.metric, weighting=self.weighting,
                        c=self.c, lpips=self.lpips, generator=generator, **cond)
-
-    def state_dict(self): return {'target': self.target.state_dict(), 'k': self.k}
-    def load_state_dict(self, sd): self.target.load_state_dict(sd['target']); self.k = sd['k']

@@ -7,10 +7,9 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn, Tensor
-from .core import check_tensor
-from .cd import cm_sigmas, pseudo_huber, DISTANCES
+from .core import EMA, check_tensor, sigma_range
+from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, pseudo_huber
 from .ct import ct_N, ct_loss
-from .train import EMA
 
 # %% auto #0
 __all__ = ['CURRICULA', 'SAMPLINGS', 'ict_N', 'lognormal_index_probs', 'draw_lognormal_index', 'ict_loss', 'ICTLoss']
@@ -43,53 +42,46 @@ def draw_lognormal_index(probs:Tensor, n:int, generator=None, device=None):
     return torch.multinomial(probs.to(dev), n, replacement=True, generator=generator).to(device or probs.device)
 
 # %% ../nbs/13_ict.ipynb #c022
-def ict_loss(model:nn.Module, x0:Tensor, sigmas:Tensor, target:nn.Module|None=None, P_mean:float=-1.1, P_std:float=2.0,
+def ict_loss(model:nn.Module, x0:Tensor, levels:Tensor, target:nn.Module|None=None, P_mean:float=-1.1, P_std:float=2.0,
              metric:str='pseudo_huber', weighting:str='icm', c:float|None=None, lpips=None, generator=None, **cond):
-    "iCT's loss on the ascending levels `sigmas`, one value per sample; the target is stop-grad(model) unless given."
-    n = draw_lognormal_index(lognormal_index_probs(sigmas, P_mean, P_std), x0.shape[0], generator, x0.device)
-    return ct_loss(model, model if target is None else target, x0, sigmas, n, metric, weighting, c, lpips, generator, **cond)
+    "iCT's loss on the ascending `levels`, one value per sample; the target is stop-grad(model) unless given."
+    n = draw_lognormal_index(lognormal_index_probs(levels, P_mean, P_std), x0.shape[0], generator, x0.device)
+    return ct_loss(model, x0, levels, target, n, metric, weighting, c, lpips, generator, **cond)
 
 CURRICULA, SAMPLINGS = ('exp', 'sqrt'), ('lognormal', 'uniform')
 
-class ICTLoss:
+class ICTLoss(ConsistencyMethod):
     "Improved consistency training (Song & Dhariwal 2023); each of CT's choices can be switched back on for ablations."
     def __init__(self, model:nn.Module, K:int, s0:int=10, s1:int=1280, curriculum:str='exp', sampling:str='lognormal',
                  P_mean:float=-1.1, P_std:float=2.0, metric:str='pseudo_huber', weighting:str='icm', mu0:float|None=None,
-                 sigma_min:float=0.002, sigma_max:float=80., rho:float=7., c:float|None=None, lpips=None):
+                 sigma_min:float|None=None, sigma_max:float|None=None, rho:float=7., c:float|None=None, lpips=None):
         if curriculum not in CURRICULA: raise ValueError(f"`curriculum` must be one of {CURRICULA}, got {curriculum!r}")
         if sampling not in SAMPLINGS: raise ValueError(f"`sampling` must be one of {SAMPLINGS}, got {sampling!r}")
-        if metric not in DISTANCES: raise ValueError(f"`metric` must be one of {DISTANCES}, got {metric!r}")
-        if weighting not in ('uniform', 'icm'): raise ValueError(f"`weighting` must be 'uniform' or 'icm', got {weighting!r}")
+        check_loss_options(metric, weighting)
         if mu0 is not None and not 0 <= mu0 < 1: raise ValueError(f"`mu0` must be None (no EMA teacher) or in [0, 1), got {mu0}")
-        if P_std <= 0: raise ValueError(f"`P_std` must be > 0, got {P_std}")
+        if P_std <= 0: raise ValueError(f"`P_std` must be > 0, got {P_std}")   # here too, so a bad value fails at construction
         self.K, self.s0, self.s1, self.curriculum, self.sampling, self.P = K, s0, s1, curriculum, sampling, (P_mean, P_std)
-        self.N_at(0)                                        # validates K, s0, s1
+        self.N(0)                                           # validates K, s0, s1
         self.metric, self.weighting, self.mu0, self.c, self.lpips = metric, weighting, mu0, c, lpips
-        self.grid = dict(sigma_min=sigma_min, sigma_max=sigma_max, rho=rho)
+        lo, hi = sigma_range(model)
+        self.grid = dict(sigma_min=lo if sigma_min is None else sigma_min, sigma_max=hi if sigma_max is None else sigma_max, rho=rho)
         self.target = EMA(model, mu0) if mu0 is not None else None
-        self.k, self._levels = 0, {}
+        self._cache = {}
 
-    def N_at(self, k:int): return (ict_N if self.curriculum == 'exp' else ct_N)(min(k, self.K), self.K, self.s0, self.s1)
-    def N(self): return self.N_at(self.k)
-    def mu(self): return None if self.mu0 is None else math.exp(self.s0 * math.log(self.mu0) / self.N()) if self.mu0 > 0 else 0.
+    def N(self, k:int): return (ict_N if self.curriculum == 'exp' else ct_N)(min(k, self.K), self.K, self.s0, self.s1)
+    def levels(self, k:int): return cm_sigmas(self.N(k), **self.grid)
+    def mu(self, k:int): return None if self.mu0 is None else math.exp(self.s0 * math.log(self.mu0) / self.N(k)) if self.mu0 > 0 else 0.
 
-    def levels(self, N:int, like:Tensor):
+    def _levels_probs(self, N:int, like:Tensor):
         "The levels and their index probabilities, computed once per N and device."
         key = (N, like.device, like.dtype)
-        if key not in self._levels:
+        if key not in self._cache:
             s = cm_sigmas(N, **self.grid)
-            self._levels[key] = (s.to(like), lognormal_index_probs(s, *self.P).to(like.device) if self.sampling == 'lognormal' else None)
-        return self._levels[key]
+            self._cache[key] = (s.to(like), lognormal_index_probs(s, *self.P).to(like.device) if self.sampling == 'lognormal' else None)
+        return self._cache[key]
 
-    def __call__(self, model:nn.Module, x0:Tensor, generator=None, **cond):
+    def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):
         check_tensor(x0, 'x0', min_ndim=2)
-        if self.target is not None and self.k > 0: self.target.update(model, self.mu())
-        sigmas, probs = self.levels(self.N(), x0); self.k += 1
+        levels, probs = self._levels_probs(self.N(self.k), x0)
         n = draw_lognormal_index(probs, x0.shape[0], generator, x0.device) if probs is not None else None
-        return ct_loss(model, model if self.target is None else self.target.model, x0, sigmas, n, self.metric, self.weighting,
-                       self.c, self.lpips, generator, **cond)
-
-    def state_dict(self): return {'k': self.k, 'target': self.target.state_dict() if self.target is not None else None}
-    def load_state_dict(self, sd):
-        self.k = sd['k']
-        if self.target is not None: self.target.load_state_dict(sd['target'])
+        return ct_loss(model, x0, levels, self.target_model(model), n, self.metric, self.weighting, self.c, self.lpips, generator, **cond)

@@ -12,6 +12,7 @@ from torch import nn, Tensor
 import torch.nn.functional as F
 from scipy import linalg
 from .core import check_tensor
+from .train import fit
 
 # %% auto #0
 __all__ = ['sliced_wasserstein', 'mmd', 'metric_floor', 'DigitsClassifier', 'train_digits_classifier', 'digits_classifier',
@@ -64,17 +65,14 @@ class DigitsClassifier(nn.Module):
     def forward(self, x:Tensor): return self.head(self.drop(self.features(x)))
 
 def train_digits_classifier(steps:int=800, bs:int=128, lr:float=2e-3, seed:int=0):
-    "Train a `DigitsClassifier` on the digits train split (CPU, seconds); returns (model, test accuracy)."
+    "Train a `DigitsClassifier` on the digits train split with `fit` (CPU, seconds); returns (model, test accuracy)."
     from consistency_edu.toy import load_digits
-    g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
+    torch.manual_seed(seed)
     (x, y), (xt, yt) = load_digits('train'), load_digits('test')
-    clf = DigitsClassifier()
-    opt = torch.optim.Adam(clf.parameters(), lr=lr)
-    for _ in range(steps):
-        i = torch.randint(len(x), (bs,), generator=g)
-        xb = x[i] + 0.05 * torch.randn(x[i].shape, generator=g)   # light noise: features that tolerate imperfect samples
-        loss = F.cross_entropy(clf(xb), y[i])
-        opt.zero_grad(); loss.backward(); opt.step()
+    def loss_fn(clf, batch, g):   # light noise: features that tolerate imperfect samples
+        xb, yb = batch
+        return F.cross_entropy(clf(xb + 0.05 * torch.randn(xb.shape, generator=g, device=xb.device)), yb, reduction='none')
+    clf = fit(DigitsClassifier(), loss_fn, (x, y), steps=steps, bs=bs, lr=lr, seed=seed, device='cpu', progress=False).model
     clf.eval().requires_grad_(False)
     with torch.no_grad(): acc = (clf(xt).argmax(1) == yt).float().mean().item()
     return clf, acc

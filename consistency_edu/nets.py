@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from .core import check_tensor
 
 # %% auto #0
-__all__ = ['FourierEmbedding', 'PositionalEmbedding', 'make_embedding', 'MLPBlock', 'MLP', 'ResBlock', 'UNet']
+__all__ = ['FourierEmbedding', 'PositionalEmbedding', 'make_embedding', 'ExtraEmbedding', 'MLPBlock', 'MLP', 'ResBlock', 'UNet',
+           'init_from']
 
 # %% ../nbs/05_nets.ipynb #c005
 class FourierEmbedding(nn.Module):
@@ -41,6 +42,27 @@ def make_embedding(kind:str, dim:int, fourier_scale:float=16.):
     if kind == 'positional': return PositionalEmbedding(dim)
     raise ValueError(f"`emb` must be 'fourier' or 'positional', got {kind!r}")
 
+# %% ../nbs/05_nets.ipynb #n001
+class ExtraEmbedding(nn.Module):
+    "Embed `n` extra scalar conditions (B, n) and map them to `out_dim`; the last layer starts at zero, so the output starts at 0."
+    def __init__(self, n:int, out_dim:int, emb:str='positional', emb_dim:int=64, fourier_scale:float=16.):
+        super().__init__()
+        if n < 1: raise ValueError(f"`n` (the number of extra conditions) must be >= 1, got {n}")
+        self.n, self.embed = n, make_embedding(emb, emb_dim, fourier_scale)
+        self.mlp = nn.Sequential(nn.Linear(n * emb_dim, out_dim), nn.SiLU(), nn.Linear(out_dim, out_dim))
+        nn.init.zeros_(self.mlp[-1].weight); nn.init.zeros_(self.mlp[-1].bias)
+    def forward(self, extra:Tensor):
+        return self.mlp(torch.cat([self.embed(extra[:, i]) for i in range(self.n)], 1))
+
+def _extra_embedding(module, extra, x):
+    if module is None:
+        if extra is not None: raise ValueError("`extra` given but the net was built with n_extra=0")
+        return 0.
+    if extra is None: raise ValueError(f"`extra` is required: the net was built with n_extra={module.n} extra conditions")
+    if extra.ndim == 1: extra = extra[:, None]
+    if extra.shape != (x.shape[0], module.n): raise ValueError(f"`extra` must have shape ({x.shape[0]},) or ({x.shape[0]}, {module.n}), got {tuple(extra.shape)}")
+    return module(extra.to(x.dtype)).to(x.dtype)
+
 # %% ../nbs/05_nets.ipynb #c009
 class MLPBlock(nn.Module):
     def __init__(self, hidden:int, dropout:float=0.):
@@ -53,7 +75,7 @@ class MLPBlock(nn.Module):
 class MLP(nn.Module):
     "Residual MLP F(x, c_noise) for vector data, with a noise embedding and optional class conditioning."
     def __init__(self, in_dim:int=2, hidden:int=256, depth:int=4, emb:str='fourier', emb_dim:int=64,
-                 fourier_scale:float=16., dropout:float=0., num_classes:int|None=None):
+                 fourier_scale:float=16., dropout:float=0., num_classes:int|None=None, n_extra:int=0):
         super().__init__()
         self.in_dim, self.num_classes = in_dim, num_classes
         self.embed = make_embedding(emb, emb_dim, fourier_scale)
@@ -62,12 +84,13 @@ class MLP(nn.Module):
         self.inp = nn.Linear(in_dim, hidden)
         self.blocks = nn.ModuleList([MLPBlock(hidden, dropout) for _ in range(depth)])
         self.out = nn.Sequential(nn.LayerNorm(hidden), nn.SiLU(), nn.Linear(hidden, in_dim))
+        self.extra_emb = ExtraEmbedding(n_extra, hidden, emb, emb_dim, fourier_scale) if n_extra else None   # built last: n_extra=0 draws no weights
 
-    def forward(self, x:Tensor, c_noise:Tensor, class_labels:Tensor|None=None):
+    def forward(self, x:Tensor, c_noise:Tensor, class_labels:Tensor|None=None, extra:Tensor|None=None):
         check_tensor(x, 'x', ndim=2)
         if x.shape[1] != self.in_dim: raise ValueError(f"`x` must have shape (B, {self.in_dim}), got {tuple(x.shape)}")
         e = self.emb_mlp(self.embed(c_noise).to(x.dtype))
-        e = e + _class_embedding(self.class_emb, self.num_classes, class_labels, x)
+        e = e + _class_embedding(self.class_emb, self.num_classes, class_labels, x) + _extra_embedding(self.extra_emb, extra, x)
         h = self.inp(x)
         for blk in self.blocks: h = blk(h, e)
         return self.out(h)
@@ -96,7 +119,7 @@ class ResBlock(nn.Module):
 class UNet(nn.Module):
     "A small U-Net F(x, c_noise) for images, with dropout and optional class conditioning."
     def __init__(self, in_ch:int=1, ch:int=64, ch_mult=(1, 2), num_res:int=2, emb:str='positional', emb_dim:int|None=None,
-                 fourier_scale:float=16., dropout:float=0., num_classes:int|None=None):
+                 fourier_scale:float=16., dropout:float=0., num_classes:int|None=None, n_extra:int=0):
         super().__init__()
         emb_dim = emb_dim or 4 * ch
         self.in_ch, self.levels, self.num_classes = in_ch, len(ch_mult), num_classes
@@ -117,13 +140,14 @@ class UNet(nn.Module):
             if i > 0: self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(c, c, 3, padding=1)))
         self.out = nn.Sequential(nn.GroupNorm(min(8, c), c), nn.SiLU(), nn.Conv2d(c, in_ch, 3, padding=1))
         nn.init.zeros_(self.out[-1].weight); nn.init.zeros_(self.out[-1].bias)
+        self.extra_emb = ExtraEmbedding(n_extra, emb_dim, emb, ch, fourier_scale) if n_extra else None
 
-    def forward(self, x:Tensor, c_noise:Tensor, class_labels:Tensor|None=None):
+    def forward(self, x:Tensor, c_noise:Tensor, class_labels:Tensor|None=None, extra:Tensor|None=None):
         check_tensor(x, 'x', ndim=4)
         f = 2 ** (self.levels - 1)
         if x.shape[1] != self.in_ch or x.shape[2] % f or x.shape[3] % f:
             raise ValueError(f"`x` must have shape (B, {self.in_ch}, H, W) with H, W divisible by {f}, got {tuple(x.shape)}")
-        e = self.embed(c_noise.to(x.dtype)) + _class_embedding(self.class_emb, self.num_classes, class_labels, x)
+        e = self.embed(c_noise.to(x.dtype)) + _class_embedding(self.class_emb, self.num_classes, class_labels, x) + _extra_embedding(self.extra_emb, extra, x)
         h = self.inp(x); hs = [h]
         for m in self.down:
             h = m(h, e) if isinstance(m, ResBlock) else m(h); hs.append(h)
@@ -131,3 +155,12 @@ class UNet(nn.Module):
         for m in self.up:
             h = m(torch.cat([h, hs.pop()], 1), e) if isinstance(m, ResBlock) else m(h)
         return self.out(h)
+
+# %% ../nbs/05_nets.ipynb #n003
+def init_from(student:nn.Module, teacher:nn.Module):
+    "Copy a teacher's weights into a student that differs only by its extra-condition layers; returns the student."
+    sd, td = student.state_dict(), teacher.state_dict()
+    bad = [k for k in td if k not in sd or sd[k].shape != td[k].shape] + [k for k in sd if k not in td and '.extra_emb.' not in f'.{k}']
+    if bad: raise ValueError(f"`teacher` does not match `student` outside the extra-condition layers: {bad[:4]}")
+    student.load_state_dict(td, strict=False)
+    return student

@@ -5,14 +5,16 @@
 # %% ../nbs/04_pf_ode.ipynb #c002
 from __future__ import annotations
 import math
+from functools import partial
 import torch
 from torch import Tensor
 from tqdm.auto import trange as _trange
-from .core import append_dims, append_zero, check_tensor, randn_like
+from .core import append_dims, append_zero, as_sigma, check_tensor, randn_like
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'to_d', 'get_sigmas_karras', 'get_sigmas_vp', 'check_sigmas', 'sample_euler', 'sample_heun',
-           'get_ancestral_step', 'sample_ddim', 'sample_euler_maruyama', 'n_evals']
+__all__ = ['SAMPLERS', 'to_d', 'get_sigmas_karras', 'karras_sigma', 'get_sigmas_vp', 'check_sigmas', 'check_model', 'euler_step',
+           'heun_step', 'sample_euler', 'sample_heun', 'get_ancestral_step', 'ddim_step', 'sample_ddim',
+           'sample_euler_maruyama', 'n_evals']
 
 # %% ../nbs/04_pf_ode.ipynb #c005
 def to_d(x:Tensor, sigma:Tensor, denoised:Tensor):
@@ -26,8 +28,12 @@ def get_sigmas_karras(n:int, sigma_min:float, sigma_max:float, rho:float=7., dev
     if not 0 < sigma_min < sigma_max: raise ValueError(f"need 0 < sigma_min < sigma_max, got sigma_min={sigma_min}, sigma_max={sigma_max}")
     if rho <= 0: raise ValueError(f"`rho` must be > 0, got {rho}")
     ramp = torch.linspace(0, 1, n, dtype=torch.float64) if n > 1 else torch.zeros(1, dtype=torch.float64)
+    return append_zero(karras_sigma(ramp, sigma_min, sigma_max, rho)).float().to(device)
+
+def karras_sigma(u:Tensor, sigma_min:float, sigma_max:float, rho:float=7.):
+    "Karras et al.'s eq. 5 at ramp fractions `u` in [0, 1]: u = 0 gives sigma_max, u = 1 gives sigma_min."
     lo, hi = sigma_min ** (1 / rho), sigma_max ** (1 / rho)
-    return append_zero((hi + ramp * (lo - hi)) ** rho).float().to(device)
+    return (hi + u * (lo - hi)) ** rho
 
 def get_sigmas_vp(n:int, beta_d:float=19.9, beta_min:float=0.1, eps_s:float=1e-3, device='cpu'):
     "The VP (DDPM/DDIM) grid of EDM Table 1: uniform in VP time from 1 to eps_s, then 0."
@@ -47,38 +53,61 @@ def check_sigmas(sigmas:Tensor):
 # %% ../nbs/04_pf_ode.ipynb #c010
 def _steps(sigmas, progress): return _trange(len(sigmas) - 1, disable=not progress, leave=False)
 
-def _prep(model, x, sigmas):
+def check_model(model):
+    "Raise a `TypeError` unless `model` is callable with the denoiser contract model(x, sigma, **cond) -> x0_hat."
     if not callable(model): raise TypeError(f"`model` must be callable as model(x, sigma) -> x0_hat, got {type(model).__name__}")
-    check_tensor(x, 'x', min_ndim=2)
+    return model
+
+def _prep(model, x, sigmas):
+    check_model(model); check_tensor(x, 'x', min_ndim=2)
     sigmas = check_sigmas(sigmas).to(device=x.device, dtype=x.dtype)
     return sigmas, x.new_ones([x.shape[0]])
+
+def _step_levels(x, sigma, sigma_next):
+    "Per-sample (B,) levels on x's device; on CPU, check 0 <= sigma_next < sigma (no GPU sync)."
+    sigma, sigma_next = as_sigma(sigma, x), as_sigma(sigma_next, x, 'sigma_next', allow_zero=True)
+    if x.device.type == 'cpu' and not torch.compiler.is_compiling() and (sigma_next >= sigma).any():
+        raise ValueError(f"`sigma_next` must be < `sigma` (the ODE is solved towards the data), got sigma={sigma[:3].tolist()}, sigma_next={sigma_next[:3].tolist()}")
+    return sigma, sigma_next
+
+def euler_step(model, x:Tensor, sigma, sigma_next, *, denoised:Tensor|None=None, generator=None, **cond):
+    "One Euler step of the PF-ODE from sigma to sigma_next (numbers or per-sample (B,) tensors)."
+    sigma, sigma_next = _step_levels(x, sigma, sigma_next)
+    if denoised is None: denoised = model(x, sigma, **cond)
+    return x + to_d(x, sigma, denoised) * append_dims(sigma_next - sigma, x.ndim)
+
+def heun_step(model, x:Tensor, sigma, sigma_next, *, denoised:Tensor|None=None, generator=None, to_zero:bool|None=None, **cond):
+    "One Heun step (EDM Algorithm 1, lines 5-8); an Euler step where sigma_next = 0 (`to_zero`: known by the caller, no GPU sync)."
+    sigma, sigma_next = _step_levels(x, sigma, sigma_next)
+    if denoised is None: denoised = model(x, sigma, **cond)
+    d, dt = to_d(x, sigma, denoised), append_dims(sigma_next - sigma, x.ndim)
+    x_2 = x + d * dt
+    if to_zero is None:
+        n_zero = int((sigma_next == 0).sum())
+        if 0 < n_zero < len(sigma_next): raise ValueError("`sigma_next` must be 0 for all samples or for none (the last Heun step is Euler)")
+        to_zero = n_zero > 0
+    if to_zero: return x_2
+    d_2 = to_d(x_2, sigma_next, model(x_2, sigma_next, **cond))
+    return x + (d + d_2) / 2 * dt
+
+def _sample(step, model, x, sigmas, generator, callback, progress, **cond):
+    "The loop every ODE sampler shares: evaluate, report, step."
+    sigmas, s_in = _prep(model, x, sigmas)
+    for i in _steps(sigmas, progress):
+        denoised = model(x, sigmas[i] * s_in, **cond)
+        if callback: callback(dict(x=x, i=i, sigma=sigmas[i], sigma_next=sigmas[i + 1], denoised=denoised))
+        x = step(model, x, sigmas[i] * s_in, sigmas[i + 1] * s_in, denoised=denoised, generator=generator, **cond)
+    return x
 
 @torch.no_grad()
 def sample_euler(model, x:Tensor, sigmas:Tensor, *, generator=None, callback=None, progress:bool=False, **cond):
     "Euler steps on the PF-ODE: one model evaluation per step."
-    sigmas, s_in = _prep(model, x, sigmas)
-    for i in _steps(sigmas, progress):
-        denoised = model(x, sigmas[i] * s_in, **cond)
-        d = to_d(x, sigmas[i] * s_in, denoised)
-        if callback: callback(dict(x=x, i=i, sigma=sigmas[i], sigma_next=sigmas[i + 1], denoised=denoised))
-        x = x + d * (sigmas[i + 1] - sigmas[i])
-    return x
+    return _sample(euler_step, model, x, sigmas, generator, callback, progress, **cond)
 
 @torch.no_grad()
 def sample_heun(model, x:Tensor, sigmas:Tensor, *, generator=None, callback=None, progress:bool=False, **cond):
     "Implements Algorithm 1 (Heun steps) of Karras et al. (2022); Euler on the last step to sigma = 0."
-    sigmas, s_in = _prep(model, x, sigmas)
-    for i in _steps(sigmas, progress):
-        denoised = model(x, sigmas[i] * s_in, **cond)
-        d = to_d(x, sigmas[i] * s_in, denoised)
-        if callback: callback(dict(x=x, i=i, sigma=sigmas[i], sigma_next=sigmas[i + 1], denoised=denoised))
-        dt = sigmas[i + 1] - sigmas[i]
-        x_2 = x + d * dt
-        if sigmas[i + 1] == 0: x = x_2
-        else:
-            d_2 = to_d(x_2, sigmas[i + 1] * s_in, model(x_2, sigmas[i + 1] * s_in, **cond))
-            x = x + (d + d_2) / 2 * dt
-    return x
+    return _sample(heun_step, model, x, sigmas, generator, callback, progress, **cond)
 
 # %% ../nbs/04_pf_ode.ipynb #c012
 def get_ancestral_step(sigma_from, sigma_to, eta:float=1.):
@@ -87,19 +116,19 @@ def get_ancestral_step(sigma_from, sigma_to, eta:float=1.):
     sigma_up = torch.minimum(torch.as_tensor(sigma_to), eta * (sigma_to ** 2 * (sigma_from ** 2 - sigma_to ** 2) / sigma_from ** 2) ** 0.5)
     return (sigma_to ** 2 - sigma_up ** 2) ** 0.5, sigma_up
 
+def ddim_step(model, x:Tensor, sigma, sigma_next, *, eta:float=0., generator=None, denoised:Tensor|None=None, **cond):
+    "One DDIM step (Song et al. 2021, eq. 12) in EDM's sigma: x0_hat + sigma_down eps_hat + sigma_up z."
+    if eta < 0: raise ValueError(f"`eta` must be >= 0, got {eta}")
+    sigma, sigma_next = _step_levels(x, sigma, sigma_next)
+    if denoised is None: denoised = model(x, sigma, **cond)
+    sigma_down, sigma_up = get_ancestral_step(sigma, sigma_next, eta)
+    x = denoised + append_dims(sigma_down, x.ndim) * to_d(x, sigma, denoised)
+    return x + append_dims(sigma_up, x.ndim) * randn_like(x, generator) if eta else x
+
 @torch.no_grad()
 def sample_ddim(model, x:Tensor, sigmas:Tensor, *, eta:float=0., generator=None, callback=None, progress:bool=False, **cond):
     "DDIM (Song et al. 2021) in EDM's sigma; eta=0 is deterministic, eta=1 is DDPM's ancestral sampling."
-    if eta < 0: raise ValueError(f"`eta` must be >= 0, got {eta}")
-    sigmas, s_in = _prep(model, x, sigmas)
-    for i in _steps(sigmas, progress):
-        x0 = model(x, sigmas[i] * s_in, **cond)
-        if callback: callback(dict(x=x, i=i, sigma=sigmas[i], sigma_next=sigmas[i + 1], denoised=x0))
-        eps = to_d(x, sigmas[i] * s_in, x0)
-        sigma_down, sigma_up = get_ancestral_step(sigmas[i], sigmas[i + 1], eta)
-        x = x0 + sigma_down * eps
-        if sigma_up > 0: x = x + sigma_up * randn_like(x, generator)
-    return x
+    return _sample(partial(ddim_step, eta=eta), model, x, sigmas, generator, callback, progress, **cond)
 
 # %% ../nbs/04_pf_ode.ipynb #c014
 @torch.no_grad()

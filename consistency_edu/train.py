@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_train.ipynb #c002
 from __future__ import annotations
-import copy, math, os, time
+import copy, inspect, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -12,26 +12,10 @@ import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
-from .core import module_device_dtype
+from .core import EMA, module_device_dtype
 
 # %% auto #0
-__all__ = ['EMA', 'FitResult', 'fit']
-
-# %% ../nbs/07_train.ipynb #c005
-class EMA:
-    "An exponential moving average of `model`'s parameters: update(model) after each optimizer step."
-    def __init__(self, model:nn.Module, decay:float=0.999):
-        if not 0 <= decay < 1: raise ValueError(f"`decay` must be in [0, 1), got {decay}")
-        self.decay, self.model = decay, copy.deepcopy(model).eval().requires_grad_(False)
-
-    @torch.no_grad()
-    def update(self, model:nn.Module, decay:float|None=None):
-        d = self.decay if decay is None else decay
-        for pe, p in zip(self.model.parameters(), model.parameters()): pe.lerp_(p.detach(), 1 - d)
-        for be, b in zip(self.model.buffers(), model.buffers()): be.copy_(b)
-
-    def state_dict(self): return {'decay': self.decay, 'model': self.model.state_dict()}
-    def load_state_dict(self, sd): self.decay = sd['decay']; self.model.load_state_dict(sd['model'])
+__all__ = ['FitResult', 'fit']
 
 # %% ../nbs/07_train.ipynb #c008
 @dataclass
@@ -79,8 +63,103 @@ def _lr_lambda(warmup:int, steps:int, schedule:str):
     return f
 
 # %% ../nbs/07_train.ipynb #c009
+@dataclass
+class _Loop:
+    "What fit carries from step to step; `state` and `load` are each other's inverse (the checkpoint)."
+    model: nn.Module; opt: torch.optim.Optimizer; sched: object; ema: EMA|None; scaler: object
+    g_data: torch.Generator; g: torch.Generator; objs: dict; history: list = field(default_factory=list)
+
+    def state(self, step:int):
+        return {'step': step, 'model': self.model.state_dict(), 'opt': self.opt.state_dict(), 'sched': self.sched.state_dict(),
+                'ema': self.ema.state_dict() if self.ema else None, 'scaler': self.scaler.state_dict(), 'history': list(self.history),
+                'g_data': self.g_data.get_state(), 'g': self.g.get_state(), 'torch_rng': torch.get_rng_state(),
+                'cuda_rng': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                'extra': {k: v.state_dict() for k, v in self.objs.items()}}
+
+    def load(self, sd:dict, where):
+        self.model.load_state_dict(sd['model']); self.opt.load_state_dict(sd['opt']); self.sched.load_state_dict(sd['sched'])
+        if self.ema is not None and sd['ema'] is not None: self.ema.load_state_dict(sd['ema'])
+        self.scaler.load_state_dict(sd['scaler']); self.history = list(sd['history'])
+        self.g_data.set_state(sd['g_data'].cpu()); self.g.set_state(sd['g'].cpu()); torch.set_rng_state(sd['torch_rng'].cpu())
+        if sd.get('cuda_rng') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all([s.cpu() for s in sd['cuda_rng']])
+        for k, v in self.objs.items():
+            if k not in sd.get('extra', {}): raise KeyError(f"`extra` names {k!r} but the checkpoint {where} has no state for it")
+            v.load_state_dict(sd['extra'][k])
+        return sd['step']
+
+def _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device):
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay, fused=device.type == 'cuda')
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(warmup, steps, schedule))
+    objs = dict(extra or {})
+    if method is not None:
+        if 'method' in objs: raise ValueError("`extra` may not use the key 'method': fit checkpoints the method under it")
+        if hasattr(method, 'state_dict'): objs['method'] = method
+    return _Loop(model, opt, sched, EMA(model, ema_decay) if ema_decay is not None else None,
+                 torch.amp.GradScaler(device.type, enabled=(amp == 'fp16')),
+                 torch.Generator().manual_seed(seed), torch.Generator(device=device).manual_seed(seed + 1), objs)
+
+def _check_fit_args(steps, bs, amp, schedule, sync_every):
+    if steps < 1: raise ValueError(f"`steps` must be >= 1, got {steps}")
+    if bs < 1: raise ValueError(f"`bs` must be >= 1, got {bs}")
+    if amp not in (None, 'bf16', 'fp16'): raise ValueError(f"`amp` must be None, 'bf16' or 'fp16', got {amp!r}")
+    if schedule not in ('constant', 'cosine'): raise ValueError(f"`schedule` must be 'constant' or 'cosine', got {schedule!r}")
+    if sync_every < 1: raise ValueError(f"`sync_every` must be >= 1, got {sync_every}")
+
+def _compiled(model, compile):
+    if not compile: return model
+    import torch._inductor.config as inductor_config   # compiled random ops must draw what eager ones draw: a consistency
+    inductor_config.fallback_random = True              # loss replays one dropout mask in an eager target pass
+    return torch.compile(model)
+
+# %% ../nbs/07_train.ipynb #n006
+def _loss(loss_fn, fwd, batch, g, device, dtype):
+    with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+        per_sample = getattr(loss_fn, 'loss', loss_fn)(fwd, batch, g)
+    if not isinstance(per_sample, Tensor) or per_sample.ndim != 1:
+        raise ValueError(f"`loss_fn` must return one loss per sample (shape (B,)), got {getattr(per_sample, 'shape', type(per_sample))}")
+    return per_sample.float().mean()
+
+def _update(loop:_Loop, loss:Tensor, grad_clip):
+    loop.opt.zero_grad(set_to_none=True)
+    loop.scaler.scale(loss).backward()
+    if grad_clip is not None:
+        loop.scaler.unscale_(loop.opt); nn.utils.clip_grad_norm_(loop.model.parameters(), grad_clip)
+    loop.scaler.step(loop.opt); loop.scaler.update(); loop.sched.step()
+    if loop.ema is not None: loop.ema.update(loop.model)
+
+def _nonfinite(step, value, ckpt, saved, bar):
+    where = (f"the last good state (step {step}) was saved to {ckpt}" if saved else
+             f"the last good checkpoint is kept at {ckpt}" if ckpt is not None and ckpt.exists() else "no checkpoint path was given")
+    bar.close()
+    raise FloatingPointError(f"fit: non-finite loss ({value}) at step {step}; training stopped and {where}. "
+                             "Lower `lr`, set `grad_clip`, or check the data and `loss_fn`.")
+
+def _record(loop, loss, pending, step, steps, sync_every, ckpt, bar):
+    "Append the step's loss to the history (at once, or every `sync_every` steps); stop on a non-finite value."
+    if sync_every == 1:
+        v = loss.item()
+        if not math.isfinite(v):
+            if ckpt is not None: _save(ckpt, loop.state(step))
+            _nonfinite(step, v, ckpt, ckpt is not None, bar)
+        loop.history.append(v)
+        return
+    pending.append(loss.detach())
+    if (step + 1) % sync_every and step + 1 != steps: return
+    vals = torch.stack(pending).tolist(); pending.clear()
+    for i, v in enumerate(vals):
+        if not math.isfinite(v): _nonfinite(step + 1 - len(vals) + i, v, ckpt, False, bar)
+    loop.history.extend(vals)
+
+def _after_step(method):
+    "fit's call of `method.after_step` (passing the batch and generator only to methods that take them)."
+    if method is None: return None
+    params = inspect.signature(method.after_step).parameters
+    wants = 'batch' in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+    return (lambda m, k, b, g: method.after_step(m, k, batch=b, generator=g)) if wants else (lambda m, k, b, g: method.after_step(m, k))
+
+# %% ../nbs/07_train.ipynb #n007
 def fit(model:nn.Module, # the module to train (moved to `device`)
-        loss_fn:Callable, # loss_fn(model, batch, generator) -> one loss per sample, shape (B,)
+        loss_fn:Callable, # a method (with .loss and .after_step), or loss_fn(model, batch, generator) -> one loss per sample
         data,            # a tensor, a tuple of tensors, or a callable data(n, generator=)
         steps:int,       # total optimizer steps (a resumed run continues up to this number)
         bs:int=256, lr:float=1e-3, weight_decay:float=0., betas=(0.9, 0.999),
@@ -91,89 +170,33 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
         compile:bool=False,        # run the forward/backward through torch.compile
         channels_last:bool=False,  # images in channels-last memory format (faster convs with bf16 + compile on GPUs)
         checkpoint:str|Path|None=None, checkpoint_every:int=500, resume:bool=False,
-        extra:dict|None=None,      # other objects with state_dict/load_state_dict to checkpoint (e.g. a CD target network)
+        extra:dict|None=None,      # other objects with state_dict/load_state_dict to checkpoint
         seed:int=0, device=None, progress:bool=True, sync_every:int=1, log_every:int=50):
     "Train `model` on `loss_fn` for `steps` steps; returns a `FitResult`."
-    if steps < 1: raise ValueError(f"`steps` must be >= 1, got {steps}")
-    if bs < 1: raise ValueError(f"`bs` must be >= 1, got {bs}")
-    if amp not in (None, 'bf16', 'fp16'): raise ValueError(f"`amp` must be None, 'bf16' or 'fp16', got {amp!r}")
-    if schedule not in ('constant', 'cosine'): raise ValueError(f"`schedule` must be 'constant' or 'cosine', got {schedule!r}")
-    if sync_every < 1: raise ValueError(f"`sync_every` must be >= 1, got {sync_every}")
+    _check_fit_args(steps, bs, amp, schedule, sync_every)
     device = torch.device(device) if device is not None else module_device_dtype(model)[0]
     model.to(device).train()
     if channels_last: model.to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay, fused=device.type == 'cuda')
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(warmup, steps, schedule))
-    ema = EMA(model, ema_decay) if ema_decay is not None else None
-    scaler = torch.amp.GradScaler(device.type, enabled=(amp == 'fp16'))
-    g_data = torch.Generator().manual_seed(seed)
-    g = torch.Generator(device=device).manual_seed(seed + 1)
-    history, start = [], 0
-    ckpt = Path(checkpoint) if checkpoint is not None else None
-
-    def state(step):
-        return {'step': step, 'model': model.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(),
-                'ema': ema.state_dict() if ema else None, 'scaler': scaler.state_dict(), 'history': list(history),
-                'g_data': g_data.get_state(), 'g': g.get_state(), 'torch_rng': torch.get_rng_state(),
-                'cuda_rng': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-                'extra': {k: v.state_dict() for k, v in (extra or {}).items()}}
-
-    if ckpt is not None and resume and ckpt.exists():
-        sd = torch.load(ckpt, map_location=device, weights_only=False)
-        model.load_state_dict(sd['model']); opt.load_state_dict(sd['opt']); sched.load_state_dict(sd['sched'])
-        if ema is not None and sd['ema'] is not None: ema.load_state_dict(sd['ema'])
-        scaler.load_state_dict(sd['scaler']); history = list(sd['history']); start = sd['step']
-        g_data.set_state(sd['g_data'].cpu()); g.set_state(sd['g'].cpu()); torch.set_rng_state(sd['torch_rng'].cpu())
-        if sd.get('cuda_rng') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all([s.cpu() for s in sd['cuda_rng']])
-        for k, v in (extra or {}).items():
-            if k not in sd.get('extra', {}): raise KeyError(f"`extra` names {k!r} but the checkpoint {ckpt} has no state for it")
-            v.load_state_dict(sd['extra'][k])
+    method = loss_fn if hasattr(loss_fn, 'after_step') else None
+    loop = _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device)
+    ckpt, start = (Path(checkpoint) if checkpoint is not None else None), 0
+    if ckpt is not None and resume and ckpt.exists(): start = loop.load(torch.load(ckpt, map_location=device, weights_only=False), ckpt)
     if ckpt is not None: ckpt.parent.mkdir(parents=True, exist_ok=True)
-
-    if compile:   # compiled random ops must draw what eager ones draw: a consistency loss replays one dropout mask in an eager target pass
-        import torch._inductor.config as inductor_config
-        inductor_config.fallback_random = True
-    fwd = torch.compile(model) if compile else model
-    dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp)
+    fwd, dtype, after = _compiled(model, compile), {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp), _after_step(method)
     pending, t0 = [], time.time()
     bar = tqdm(total=steps, initial=start, disable=not progress, desc='fit', dynamic_ncols=True)
-
-    def bad(step, value, saved):
-        where = (f"the last good state (step {step}) was saved to {ckpt}" if saved else
-                 f"the last good checkpoint is kept at {ckpt}" if ckpt is not None and ckpt.exists() else "no checkpoint path was given")
-        bar.close()
-        raise FloatingPointError(f"fit: non-finite loss ({value}) at step {step}; training stopped and {where}. "
-                                 "Lower `lr`, set `grad_clip`, or check the data and `loss_fn`.")
-
     for step in range(start, steps):
-        batch = _to(_draw(data, bs, g_data), device, channels_last)
-        with torch.autocast(device.type, dtype=dtype, enabled=amp is not None):
-            per_sample = loss_fn(fwd, batch, g)
-        if not isinstance(per_sample, Tensor) or per_sample.ndim != 1:
-            raise ValueError(f"`loss_fn` must return one loss per sample (shape (B,)), got {getattr(per_sample, 'shape', type(per_sample))}")
-        loss = per_sample.float().mean()
-        if sync_every == 1:
-            v = loss.item()
-            if not math.isfinite(v):
-                if ckpt is not None: _save(ckpt, state(step))
-                bad(step, v, ckpt is not None)
-            history.append(v)
-        else: pending.append(loss.detach())
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        if grad_clip is not None:
-            scaler.unscale_(opt); nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        scaler.step(opt); scaler.update(); sched.step()
-        if ema is not None: ema.update(model)
+        batch = _to(_draw(data, bs, loop.g_data), device, channels_last)
+        loss = _loss(loss_fn, fwd, batch, loop.g, device, dtype)
+        if sync_every == 1: _record(loop, loss, pending, step, steps, sync_every, ckpt, bar)
+        _update(loop, loss, grad_clip)
+        if after is not None: after(model, step + 1, batch, loop.g)
+        if sync_every > 1: _record(loop, loss, pending, step, steps, sync_every, ckpt, bar)
         done = step + 1
-        if pending and (done % sync_every == 0 or done == steps):
-            vals = torch.stack(pending).tolist(); pending = []
-            for i, v in enumerate(vals):
-                if not math.isfinite(v): bad(done - len(vals) + i, v, False)
-            history.extend(vals)
-        if done % log_every == 0 or done == steps: bar.set_postfix(loss=f"{sum(history[-log_every:]) / max(1, len(history[-log_every:])):.4f}")
+        if done % log_every == 0 or done == steps:
+            bar.set_postfix(loss=f"{sum(loop.history[-log_every:]) / max(1, len(loop.history[-log_every:])):.4f}")
         bar.update(1)
-        if ckpt is not None and (done % checkpoint_every == 0 or done == steps) and not pending: _save(ckpt, state(done))
+        if ckpt is not None and (done % checkpoint_every == 0 or done == steps) and not pending: _save(ckpt, loop.state(done))
     bar.close()
     model.eval()
-    return FitResult(model, ema.model if ema else None, history, steps, ckpt, time.time() - t0)
+    return FitResult(model, loop.ema.model if loop.ema else None, loop.history, steps, ckpt, time.time() - t0)
