@@ -3,7 +3,7 @@ digits-classifier Fréchet distance (FD).
 
 One EDM teacher (U-Net) is trained on the bundled digits resized to `--size`; its Euler/Heun/DDIM rows at NFE 10/18/35/79
 are the reference. Then, every consistency model with the same U-Net, steps, batch and bf16 autocast, sampled from an EMA
-(0.999) of the student: CD from that teacher (Heun vs Euler; L2, pseudo-Huber, LPIPS), CT (L2, the paper's curricula),
+(0.999) of the student: CD from that teacher (Heun vs Euler; L2, pseudo-Huber, LPIPS), CT (L2, the paper's curricula), CTM + DSM,
 and the rows of bench/ict_ablation.py (each adds one of iCT's techniques). NFE-2 τ is chosen by greedy search on FD
 against the train split; the reported FD is against the test split (floor: train vs test). LPIPS runs offline with
 a random backbone (`LPIPS(pretrained=False)`: no weights can be downloaded on the GPU machine) — its row measures
@@ -22,6 +22,7 @@ from consistency_edu.consistency import ConsistencyModel
 from consistency_edu.cd import CDLoss
 from consistency_edu.ct import CTLoss
 from consistency_edu.ict import ICTLoss
+from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency
 from consistency_edu.metrics import digits_fd, LPIPS
 from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step
 from consistency_edu.recipes import ict_ablation_rows
@@ -29,7 +30,8 @@ from consistency_edu.recipes import ict_ablation_rows
 ROOT = Path(__file__).resolve().parents[1]
 
 TABLE1_ROWS = [('CD · Heun · L2', 'cd'), ('CD · Euler · L2', 'cd'), ('CD · Heun · pseudo-Huber', 'cd'),
-               ('CT · L2 (s₀ = 2, s₁ = 150, μ₀ = 0.9)', 'ct'), ('CD · Heun · LPIPS (random AlexNet, offline)', 'cd')]
+               ('CT · L2 (s₀ = 2, s₁ = 150, μ₀ = 0.9)', 'ct'), ('CD · Heun · LPIPS (random AlexNet, offline)', 'cd'),
+               ('CTM + DSM · Heun · L2', 'ctm')]
 
 def main():
     p = argparse.ArgumentParser()
@@ -82,12 +84,12 @@ def main():
         tau, x2 = two_step(m, z, lambda s: fd(s, x_train_ref), cands)
         return {'FD1': fd(sample_consistency(m, z)), 'FD2': fd(x2), 'tau': tau}
 
-    def train(make_loss, net_kw=None, lr=2e-4, steps=a.steps):
+    def train(make_loss, net_kw=None, lr=2e-4, steps=a.steps, ctm=False):
         torch.manual_seed(0)
-        m = ConsistencyModel(unet(**(net_kw or {}))).to(dev)
+        m = (CTMModel(unet(n_extra=1, **(net_kw or {}))) if ctm else ConsistencyModel(unet(**(net_kw or {})))).to(dev)
         loss = make_loss(m)
         r = fit(m, loss, x, steps=steps, lr=lr, ema_decay=0.999, **common)
-        return {**score(r.ema, loss.levels(loss.k)), 'seconds': r.seconds, 'finite': all(v == v for v in r.history)}
+        return {**score(CTMAsConsistency(r.ema) if ctm else r.ema, loss.levels(loss.k)), 'seconds': r.seconds, 'finite': all(v == v for v in r.history)}
 
     def write():
         order = [n for n, *_ in ict_ablation_rows()] + [n for n, _ in TABLE1_ROWS]
@@ -120,10 +122,11 @@ def main():
                   'CD · Heun · pseudo-Huber': lambda m: CDLoss(m, get_teacher(), N=18, mu=0.95, solver='heun', metric='pseudo_huber'),
                   'CT · L2 (s₀ = 2, s₁ = 150, μ₀ = 0.9)': lambda m: CTLoss(m, K=a.steps, s0=2, s1=150, mu0=0.9),
                   'CD · Heun · LPIPS (random AlexNet, offline)': lambda m: CDLoss(m, get_teacher(), N=18, mu=0.95, solver='heun', metric='lpips', lpips=lp())}
-        for rname, _ in TABLE1_ROWS:
+        makers['CTM + DSM · Heun · L2'] = lambda m: CTMLoss(m, get_teacher(), N=18)
+        for rname, kind in TABLE1_ROWS:
             mk = makers[rname]
             if rname in done: continue
-            res['table1'].append({'name': rname, **train(mk)}); print(res['table1'][-1], flush=True); write()
+            res['table1'].append({'name': rname, **train(mk, ctm=kind == 'ctm')}); print(res['table1'][-1], flush=True); write()
     if 'ablation' in a.parts:
         for rname, lkw, nkw in ict_ablation_rows(160, dropout=0.2):
             if rname in done: continue

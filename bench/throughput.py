@@ -16,25 +16,28 @@ from consistency_edu.consistency import ConsistencyModel
 from consistency_edu.cd import CDLoss
 from consistency_edu.ct import CTLoss
 from consistency_edu.ict import ICTLoss
+from consistency_edu.ctm import CTMModel, CTMLoss
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = {'edm': 'EDM', 'cd': 'CD', 'ct': 'CT', 'ict': 'iCT'}
+NAMES = {'edm': 'EDM', 'cd': 'CD', 'ct': 'CT', 'ict': 'iCT', 'ctm': 'CTM + DSM'}
 MODES = {'edm': ('fp32', 'bf16', 'bf16 + compile', 'bf16 + channels_last', 'bf16 + channels_last + compile'),
          'cd': ('fp32', 'bf16', 'bf16 + compile'), 'ct': ('fp32', 'bf16', 'bf16 + compile'),
-         'ict': ('fp32', 'bf16', 'bf16 + compile')}
+         'ict': ('fp32', 'bf16', 'bf16 + compile'), 'ctm': ('fp32', 'bf16')}
 
-def unet(ch): return UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2)
+def unet(ch, n_extra=0): return UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2, n_extra=n_extra)
 
 def run(method, mode, bs, steps, warmup, ch, dev):
     torch.manual_seed(0)
     cl = 'channels_last' in mode
-    model = (Denoiser(unet(ch)) if method == 'edm' else ConsistencyModel(unet(ch))).to(dev)
+    model = (Denoiser(unet(ch)) if method == 'edm' else CTMModel(unet(ch, 1)) if method == 'ctm' else ConsistencyModel(unet(ch))).to(dev)
     if cl: model = model.to(memory_format=torch.channels_last)
     if method == 'edm': loss_fn = lambda m, x, g: edm_loss(m, x, generator=g)
     elif method == 'cd':
         teacher = Denoiser(unet(ch)).to(dev).eval().requires_grad_(False)
         loss_fn = CDLoss(model, teacher, N=18, mu=0.95, solver='heun')
     elif method == 'ct': loss_fn = CTLoss(model, K=1000, s0=2, s1=150)
+    elif method == 'ctm':   # k Heun steps of the teacher (2k evaluations, E[k] = (2N-1)/3), three G evaluations and DSM per step
+        loss_fn = CTMLoss(model, Denoiser(unet(ch)).to(dev).eval().requires_grad_(False), N=18)
     else: loss_fn = ICTLoss(model, K=1000)      # pseudo-Huber, log-normal index, 1/Δσ, no EMA teacher
     fwd = torch.compile(model) if 'compile' in mode else model
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)   # as `fit` builds it on CUDA
@@ -76,7 +79,8 @@ def main():
     md = [f"One training step on a 32×32 U-Net (ch {a.ch}, ch_mult (1, 2, 2), 2 res blocks per level, "
           f"{rows[0]['params_m']:.1f}M parameters), batch {a.bs}, fused AdamW; {a.steps} timed steps after {a.warmup} warm-up steps. "
           f"Measured on {name}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}. fp32 uses PyTorch's defaults "
-          "(TF32 for convolutions, not for matmuls). CD: Heun teacher (2 teacher evaluations), N = 18, μ = 0.95; CT: no teacher; iCT: no teacher and no target network (the student, without gradient). "
+          "(TF32 for convolutions, not for matmuls). CD: Heun teacher (2 teacher evaluations), N = 18, μ = 0.95; CT: no teacher; iCT: no teacher and no target network (the student, without gradient); "
+          "CTM + DSM: k Heun steps of the teacher (2k evaluations, P(k) ∝ k, E[k] = 11.7 at N = 18), three G evaluations and the DSM pass, adaptive DSM weight. "
           "Only the online network is compiled. Speed-up is against the same method in fp32.\n",
           '| method | mode | samples/s | ms/step | speed-up vs fp32 | peak memory (GiB) | warm-up (s) |', '|---|---|---|---|---|---|---|']
     for r in rows:

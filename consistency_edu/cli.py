@@ -36,6 +36,7 @@ def main(argv=None):
     sm = sub.add_parser('sample', help='sample from a model.pt')
     sm.add_argument('--model', required=True); sm.add_argument('--n', type=int, default=64); sm.add_argument('--nfe', type=int, default=35)
     sm.add_argument('--taus', type=float, nargs='*', default=[]); sm.add_argument('--out', default='samples.png'); sm.add_argument('--device', default=None)
+    sm.add_argument('--gamma', type=float, default=1., help='ctm only: 0 = deterministic jumps, 1 = consistency-style (default)')
     args = p.parse_args(argv)
     if args.cmd == 'train':
         try:
@@ -47,7 +48,8 @@ def main(argv=None):
         dev = torch.device(args.device) if args.device else default_device()
         try: model, info = load_model(args.model, dev)
         except FileNotFoundError as e: p.error(str(e))
-        x = sample_model(model, info['method'], info['shape'], n=args.n, nfe=args.nfe, taus=args.taus, device=dev)
+        try: x = sample_model(model, info['method'], info['shape'], n=args.n, nfe=args.nfe, taus=args.taus, device=dev, gamma=args.gamma)
+        except ValueError as e: p.error(str(e))
         print('wrote {} and {}'.format(*save_samples(x, args.out)))
     if args.cmd == 'demo':
         try: s = demo(args.out, steps=args.steps, n=args.n, device=args.device, progress=not args.quiet)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 import torch
-from .core import default_device, plot_2d, show_images
+from .core import default_device, plot_2d, show_images, sigma_range
 from .toy import oracle_mixture, load_dataset, TOY_SETS
 from .nets import MLP, UNet
 from .edm import Denoiser, edm_loss
@@ -19,6 +19,7 @@ from .consistency import ConsistencyModel, cm_sigmas
 from .cd import CDLoss
 from .ct import CTLoss
 from .ict import ICTLoss
+from .ctm import CTMModel, CTMLoss, CTMAsConsistency, sample_gamma
 from .evaluate import NFES, sample_at_nfe, quality_per_nfe, markdown_table, consistency_rows, sample_consistency
 
 # %% auto #0
@@ -26,7 +27,7 @@ __all__ = ['TOY_LEVELS', 'METHODS', 'Recipe', 'recipe', 'make_net', 'train_metho
            'save_samples', 'train_model', 'demo', 'ict_ablation_rows']
 
 # %% ../nbs/90_recipes.ipynb #c005
-TOY_LEVELS = {'cd': 18, 'ct': 41, 'ict': 161}   # the (final) number of levels each method uses on 2-D data
+TOY_LEVELS = {'cd': 18, 'ct': 41, 'ict': 161, 'ctm': 18}   # the (final) number of levels each method uses on 2-D data
 
 @dataclass
 class Recipe:
@@ -38,17 +39,28 @@ class Recipe:
     dropout: float = 0.             # dropout of the default network
     needs_teacher: bool = False     # method needs a trained denoiser
     sample_ema: bool = False        # sample from the EMA of the weights (fit's ema_decay) instead of the weights
+    n_extra: int = 0                # extra scalar conditions of the default network
+    sample: Callable|None = None    # sample(model, z, nfe, taus, gamma, seed) -> x; None: Algorithm 1 through `taus`
+    as_consistency: Callable|None = None   # the model as a consistency function f(x, sigma), for scoring; None: itself
+
+def _heun(m, z, nfe, taus, gamma, seed): return sample_at_nfe(m, 'heun', nfe, z)[0]
+def _gamma(m, z, nfe, taus, gamma, seed):
+    hi = sigma_range(m)[1]
+    return sample_gamma(m, hi * z, torch.tensor([hi, *[float(t) for t in taus], 0.]), gamma, generator=torch.Generator(z.device).manual_seed(seed))
 
 def _edm(model, steps, teacher, toy): return lambda m, x, g: edm_loss(m, x, generator=g)
 def _cd(model, steps, teacher, toy): return CDLoss(model, teacher, N=TOY_LEVELS['cd'], mu=0.95, solver='heun')
 def _ct(model, steps, teacher, toy): return CTLoss(model, K=steps, s0=2, s1=TOY_LEVELS['ct'] - 1 if toy else 150, mu0=0.9)
 def _ict(model, steps, teacher, toy): return ICTLoss(model, K=steps, s0=10, s1=TOY_LEVELS['ict'] - 1 if toy else 1280)
+def _ctm(model, steps, teacher, toy): return CTMLoss(model, teacher=teacher, N=TOY_LEVELS['ctm'])
 
 METHODS = {
-    'edm': Recipe('EDM', Denoiser, _edm, fit={'schedule': 'cosine'}),
+    'edm': Recipe('EDM', Denoiser, _edm, fit={'schedule': 'cosine'}, sample=_heun),
     'cd': Recipe('CD', ConsistencyModel, _cd, needs_teacher=True),
     'ct': Recipe('CT', ConsistencyModel, _ct),
     'ict': Recipe('iCT', ConsistencyModel, _ict, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, dropout=0.1, sample_ema=True),
+    'ctm': Recipe('CTM', CTMModel, _ctm, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, needs_teacher=True, sample_ema=True,
+                  n_extra=1, sample=_gamma, as_consistency=CTMAsConsistency),
 }
 
 def recipe(method:str):
@@ -59,11 +71,12 @@ def recipe(method:str):
 def make_net(shape, method:str|None=None, dropout:float|None=None):
     "The course's default raw network for data of `shape` (without the batch dimension), as `method`'s recipe wants it."
     dropout = (recipe(method).dropout if method is not None else 0.) if dropout is None else dropout
-    if len(shape) == 1: return MLP(in_dim=shape[0], hidden=128, depth=3, dropout=dropout)
+    n_extra = recipe(method).n_extra if method is not None else 0
+    if len(shape) == 1: return MLP(in_dim=shape[0], hidden=128, depth=3, dropout=dropout, n_extra=n_extra)
     if len(shape) != 3: raise ValueError(f"`shape` must be (D,) or (C, H, W), got {tuple(shape)}")
     c, h, w = shape
     return UNet(in_ch=c, ch=64 if h >= 32 else 32, ch_mult=(1, 2, 2) if h % 4 == 0 and h >= 32 else (1, 2), num_res=2 if h >= 32 else 1,
-                dropout=dropout)
+                dropout=dropout, n_extra=n_extra)
 
 # %% ../nbs/90_recipes.ipynb #c008
 def train_method(method:str, data, shape, steps:int, teacher=None, device=None, progress:bool=False, seed:int=0,
@@ -92,11 +105,11 @@ def load_model(path, device='cpu'):
     return model.to(device).eval(), info
 
 @torch.no_grad()
-def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:int=0, device='cpu'):
-    "Draw `n` samples: Heun at `nfe` evaluations for 'edm'; one step, or Algorithm 1 at levels `taus`, for a consistency model."
+def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:int=0, device='cpu', gamma:float=1.):
+    "Draw `n` samples as `method` samples: Heun at `nfe` evaluations, Algorithm 1 through `taus`, or CTM's gamma-sampling through `taus`."
     z = torch.randn(n, *shape, generator=torch.Generator().manual_seed(seed)).to(device)
-    if recipe(method).model is Denoiser: return sample_at_nfe(model, 'heun', nfe, z)[0]
-    return sample_consistency(model, z, taus, seed + 1)
+    r = recipe(method)
+    return (r.sample or (lambda m, z, nfe, taus, gamma, seed: sample_consistency(m, z, taus, seed)))(model, z, nfe, taus, gamma, seed + 1)
 
 def save_samples(x:torch.Tensor, out):
     "Write samples to `out` as `.pt` and as a figure `.png` (points for 2-D data, a grid for images); returns both paths."
@@ -135,24 +148,28 @@ def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000,
     return model
 
 # %% ../nbs/90_recipes.ipynb #c017
-def _figure(path, gm, teacher, res, n=3000, device='cpu'):
+def _figure(path, gm, teacher, res, students:dict, n=3000, device='cpu'):
+    "Data, the teacher at NFE 1 and 35, one-step samples of every consistency method, and the teacher's loss."
     import matplotlib.pyplot as plt
     z = torch.randn(n, 2, generator=torch.Generator().manual_seed(2)).to(device)
-    fig, axs = plt.subplots(1, 4, figsize=(14, 3.6), dpi=70)
+    fig, axs = plt.subplots(1, 4 + len(students), figsize=(3.5 * (4 + len(students)), 3.6), dpi=70)
     plot_2d(gm.sample(n, generator=torch.Generator().manual_seed(3)), ax=axs[0], title='data (oracle mixture)')
     plot_2d(sample_at_nfe(teacher, 'euler', 1, z)[0], ax=axs[1], title='teacher, Euler, NFE 1')
     plot_2d(sample_at_nfe(teacher, 'heun', 35, z)[0], ax=axs[2], title='teacher, Heun, NFE 35')
-    res.plot_loss(smooth=100, ax=axs[3]); axs[3].set_title('EDM loss')
+    for ax, (name, f) in zip(axs[3:], students.items()): plot_2d(sample_consistency(f, z), ax=ax, title=f'{name}, one step')
+    res.plot_loss(smooth=100, ax=axs[-1]); axs[-1].set_title('EDM loss')
     fig.tight_layout(); fig.savefig(path); plt.close(fig)
 
 def _consistency_demo_rows(gm, teacher, cm_steps, ref, val, metrics, device, progress, seed):
-    rows = []
+    "Train every consistency method of the registry on the oracle; its NFE-1/2 rows and the trained models (as consistency functions)."
+    rows, students = [], {}
     for method, r in METHODS.items():
         if r.model is Denoiser: continue
         m, _ = train_method(method, gm.sample, (2,), cm_steps, teacher=teacher, device=device, progress=progress, seed=seed)
-        rows += consistency_rows(f"{r.label} ({cm_steps} steps)", m, ref, metrics, val=val, seed=seed + 2,
+        students[r.label] = f = r.as_consistency(m) if r.as_consistency else m
+        rows += consistency_rows(f"{r.label} ({cm_steps} steps)", f, ref, metrics, val=val, seed=seed + 2,
                                  candidates=cm_sigmas(TOY_LEVELS[method]).tolist())
-    return rows
+    return rows, students
 
 def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, progress:bool=True, seed:int=0, cm_steps:int=2000):
     "Train the EDM teacher on the 2-D oracle; write the quality-per-NFE tables, a figure and the checkpoint to `out`."
@@ -168,20 +185,20 @@ def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, pro
     rows = quality_per_nfe({'exact D*': lambda x, s: gm.denoise(x, s), 'EDM teacher': teacher}, ref, metrics, n=n, nfes=nfes, seed=seed + 2)
     floors = {'SW': metric_floor(gm.sample, sliced_wasserstein, n), 'MMD': metric_floor(gm.sample, mmd, n)}
     val = gm.sample(n, generator=torch.Generator().manual_seed(seed + 5)).to(device)   # for choosing tau, apart from `ref`
-    cm_rows = _consistency_demo_rows(gm, teacher.requires_grad_(False), cm_steps, ref, val, metrics, device, progress, seed) if cm_steps else []
+    cm_rows, students = _consistency_demo_rows(gm, teacher.requires_grad_(False), cm_steps, ref, val, metrics, device, progress, seed) if cm_steps else ([], {})
     md = (f"Quality per NFE on the 2-D oracle mixture ({n} samples; EDM teacher trained {steps} steps). "
           "Lower is better; the floor is two independent true sample sets. A number in brackets is the NFE actually spent.\n\n"
           + '\n\n'.join(markdown_table(rows, m, floors[m]) for m in metrics) + '\n')
     if cm_rows:
-        md += ("\nConsistency models distilled (CD, Heun teacher = the EDM teacher above) and trained without a teacher (CT, iCT) on the same data; "
+        md += ("\nConsistency models distilled (CD, CTM; Heun teacher = the EDM teacher above) and trained without a teacher (CT, iCT) on the same data; "
                "two-step τ by greedy search on a separate validation set:\n\n" + '\n\n'.join(markdown_table(cm_rows, m, floors[m]) for m in metrics) + '\n')
     (out/'nfe_table.md').write_text(md)
     (out/'nfe_table.json').write_text(json.dumps({'rows': rows, 'floors': floors, 'steps': steps, 'n': n}, indent=1))
-    _figure(out/'demo.png', gm, teacher, res, device=device)
+    _figure(out/'demo.png', gm, teacher, res, students, device=device)
     return {'out': str(out), 'seconds': round(time.time() - t0, 1), 'final_loss': sum(res.history[-100:]) / len(res.history[-100:]),
             'rows': rows, 'floors': floors, 'markdown': md}
 
-# %% ../nbs/90_recipes.ipynb #n004
+# %% ../nbs/90_recipes.ipynb #n001
 def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
     "[(name, ICTLoss kwargs, net kwargs)], each row adding one of iCT's techniques to the previous one, then two variations of iCT."
     loss = dict(curriculum='sqrt', s0=2, s1=150, sampling='uniform', metric='l2', weighting='uniform', mu0=0.9)

@@ -1,0 +1,89 @@
+"""CTM on the 2-D oracle at Table 1's budget, beside CD and iCT.
+
+Rows: CTM + DSM (adaptive weight) distilled from the trained EDM teacher of bench/table1.py (same seed, so the same
+teacher), the same with the GAN, the teacher-free CTM, and CTM without DSM; every row MLP 128x3 (one extra condition),
+the same steps, batch 512, cosine learning rate, sampled from an EMA (0.999). Columns: one- and two-step sliced
+Wasserstein against Table 1's test set (two-step tau by greedy search over the training levels on its validation set),
+E|f - f*| at sigma = 80, E|G_theta - G*| averaged over (t, s) pairs of a 6-level grid, "CTM as a diffusion model" (Heun 35
+with g(x, t, t)), and a gamma sweep at NFE 2 and 4. CD (Heun, L2) and iCT come from bench/results/table1.json and
+ict_ablation.json (the same budget and test set). Writes nbs/_ctm_table.md and bench/results/ctm_table.json.
+
+    python bench/ctm_table.py [--steps 3000] [--device cpu]
+"""
+import argparse, json, time
+from pathlib import Path
+import torch
+from consistency_edu.core import default_device
+from consistency_edu.ode import sample_heun, get_sigmas_karras
+from consistency_edu.train import fit
+from consistency_edu.consistency import cm_sigmas
+from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency, CTMAsDenoiser, ExactTrajectoryFunction, ctm_grid, sample_gamma
+from consistency_edu.metrics import sliced_wasserstein
+from consistency_edu.evaluate import OracleEval, md_table, run_header
+from consistency_edu.recipes import make_net, train_method
+
+ROOT = Path(__file__).resolve().parents[1]
+GAMMAS = (0., 0.25, 0.5, 0.75, 1.)
+
+def g_error(model, gm, n=200):
+    "E|G_theta(x_t, t, s) - G*(x_t, t, s)| averaged over the pairs s <= t of a 6-level grid (and s = sigma_min)."
+    G_star, levels = ExactTrajectoryFunction(gm), ctm_grid(6)[:-1].tolist()
+    x0, z = gm.sample(n, generator=torch.Generator().manual_seed(5)), torch.randn(n, 2, generator=torch.Generator().manual_seed(6))
+    errs = []
+    for t in levels:
+        for s in [l for l in levels if l <= t] + [0.002]:
+            with torch.no_grad(): errs.append((model(x0 + t * z, t, s) - G_star((x0 + t * z).double(), t, s).float()).norm(dim=1).mean().item())
+    return sum(errs) / len(errs)
+
+def gamma_sweep(model, ev, nfe):
+    "SW against the test set of gamma-sampling on a Karras grid of `nfe` levels from sigma_max (sigma_min left out), then 0."
+    grid = torch.cat([get_sigmas_karras(nfe + 1, 0.002, 80.)[:nfe], torch.zeros(1)])
+    return {g: sliced_wasserstein(sample_gamma(model, 80. * ev.z, grid, g, generator=torch.Generator().manual_seed(0)), ev.test) for g in GAMMAS}
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--steps', type=int, default=3000); p.add_argument('--n', type=int, default=4000); p.add_argument('--device', default=None)
+    a = p.parse_args()
+    dev = torch.device(a.device) if a.device else default_device()
+    t0, ev = time.time(), OracleEval(a.n, dev)
+    gm = ev.gm
+    teacher = train_method('edm', gm.sample, (2,), 6000, device=dev, lr=2e-3)[0].requires_grad_(False)   # = bench/table1.py's teacher
+    t1 = json.loads((ROOT/'bench'/'results'/'table1.json').read_text())
+    ia = json.loads((ROOT/'bench'/'results'/'ict_ablation.json').read_text())
+    heun35 = next(r['SW'] for r in t1['teachers'] if r['model'] == 'EDM teacher' and r['sampler'] == 'heun' and r['nfe'] == 35)
+    configs = [('CTM + DSM', dict(teacher=teacher)), ('CTM + DSM + GAN', dict(teacher=teacher, gan=True, gan_start=a.steps // 3, shape=(2,))),
+               ('CTM + DSM, teacher-free', dict(teacher=None)), ('CTM without DSM', dict(teacher=teacher, dsm=None)),
+               ('CTM + DSM, target EMA μ = 0.99', dict(teacher=teacher, mu=0.99))]
+    rows = []
+    for name, kw in configs:
+        torch.manual_seed(0)
+        m = CTMModel(make_net((2,), method='ctm'))
+        r = fit(m, CTMLoss(m, N=18, **kw), gm.sample, steps=a.steps, bs=512, lr=1e-3, warmup=100, schedule='cosine', ema_decay=0.999,
+                device=dev, progress=False)
+        ema = r.ema.eval()
+        sc = ev.score(CTMAsConsistency(ema), with_mmd=False, levels=cm_sigmas(18))
+        heun = sliced_wasserstein(sample_heun(CTMAsDenoiser(ema), 80. * ev.z, get_sigmas_karras(18, 0.002, 80.)), ev.test)
+        rows.append({'name': name, **sc, 'G_err': g_error(ema, gm), 'heun35_g': heun, 'gamma_nfe2': gamma_sweep(ema, ev, 2),
+                     'gamma_nfe4': gamma_sweep(ema, ev, 4), 'seconds': r.seconds, 'finite': all(v == v for v in r.history)})
+        print({k: v for k, v in rows[-1].items() if not k.startswith('gamma')}, flush=True)
+    ref = [('CD · Heun · L2 (Table 1)', next(r for r in t1['rows'] if r['name'] == 'CD · trained teacher · Heun · L2')),
+           ('iCT (ablation)', next(r for r in ia['rows'] if r['name'].endswith('(= iCT)')))]
+    body = [[r['name'], f"{r['SW1']:.4f}", f"{r['SW2']:.4f} ({r['tau']:.2f})", f"{r['f_err']:.4f}", f"{r['G_err']:.4f}", f"{r['heun35_g']:.4f}",
+             f"{r['SW1'] / heun35:.2f}×", f"{r['SW2'] / heun35:.2f}×", f"{r['heun35_g'] / heun35:.2f}×", f"{r['seconds']:.0f}"] for r in rows]
+    body += [[n_, f"{r['SW1']:.4f}", f"{r['SW2']:.4f}", f"{r['f_err']:.4f}", '', '', f"{r['SW1'] / heun35:.2f}×", f"{r['SW2'] / heun35:.2f}×", '', '']
+             for n_, r in ref]
+    body.append(['floor (true vs true)', f"{t1['floors']['SW'][0]:.4f} ± {t1['floors']['SW'][1]:.4f}", '', '', '', '', '', '', '', ''])
+    sweep = [[r['name'], f'NFE {k}', *[f"{r[f'gamma_nfe{k}'][g]:.4f}" for g in GAMMAS]] for r in rows for k in (2, 4)]
+    md = '\n'.join([f"Measured on {run_header(dev)}, {time.strftime('%Y-%m-%d')}; every CTM: MLP 128×3 with one extra condition, {a.steps} steps, "
+                    f"batch 512, cosine learning rate, N = 18, target EMA 0.999, sampled from an EMA (0.999); GAN from step {a.steps // 3}. "
+                    f"{a.n} samples against Table 1's test set; two-step τ by greedy search over the training levels. Teacher (Table 1) Heun at 35 NFE: SW {heun35:.4f}.\n",
+                    md_table(['method', 'SW, NFE 1', 'SW, NFE 2 (τ)', 'E‖f − f*‖, σ = 80', 'E‖G_θ − G*‖ over (t, s)', 'SW, Heun 35 with g(x,t,t)',
+                              'NFE 1 / teacher', 'NFE 2 / teacher', 'Heun-35 g / teacher', 's'], body),
+                    '\n**γ-sampling** (sliced Wasserstein; Karras grid of NFE levels from σ_max)\n',
+                    md_table(['method', 'NFE', *[f'γ = {g:g}' for g in GAMMAS]], sweep)]) + f"\n\n(Total time {time.time() - t0:.0f}s.)\n"
+    (ROOT/'nbs'/'_ctm_table.md').write_text(md)
+    (ROOT/'bench'/'results'/'ctm_table.json').write_text(json.dumps({'device': run_header(dev), 'args': vars(a), 'teacher_heun35': heun35,
+        'rows': [{**r, 'gamma_nfe2': {str(k): v for k, v in r['gamma_nfe2'].items()}, 'gamma_nfe4': {str(k): v for k, v in r['gamma_nfe4'].items()}} for r in rows]}, indent=1))
+    print(md)
+
+if __name__ == '__main__': main()
