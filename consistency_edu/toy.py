@@ -5,6 +5,7 @@
 # %% ../nbs/03_toy.ipynb #c002
 from __future__ import annotations
 import math, gzip, pickle, struct
+from types import SimpleNamespace
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,8 +15,8 @@ from scipy.integrate import solve_ivp
 from .core import as_sigma, check_tensor, append_dims
 
 # %% auto #0
-__all__ = ['TOY_SETS', 'IMAGE_SETS', 'GaussianMixture', 'oracle_mixture', 'ode_endpoint', 'ode_trajectory', 'make_toy',
-           'load_digits', 'read_idx', 'load_mnist', 'load_cifar10', 'load_dataset']
+__all__ = ['TOY_SETS', 'IMAGE_SETS', 'GaussianMixture', 'oracle_mixture', 'ode_endpoint', 'ode_trajectory', 'LabelledMixture',
+           'make_toy', 'load_digits', 'read_idx', 'load_mnist', 'load_cifar10', 'load_dataset']
 
 # %% ../nbs/03_toy.ipynb #c005
 class GaussianMixture:
@@ -123,6 +124,61 @@ def ode_trajectory(gm:GaussianMixture, x:Tensor, sigma, sigma_to=0., n:int=100):
 
 GaussianMixture.ode_endpoint = ode_endpoint
 GaussianMixture.ode_trajectory = ode_trajectory
+
+# %% ../nbs/03_toy.ipynb #n001
+class LabelledMixture(GaussianMixture):
+    "A GaussianMixture whose components carry class labels: exact conditional and guided denoisers, log-densities and PF-ODE maps."
+    def __init__(self, means, stds, weights=None, labels=None):
+        super().__init__(means, stds, weights)
+        K = self.means.shape[0]
+        self.labels = torch.arange(K) if labels is None else torch.as_tensor(labels, dtype=torch.long).reshape(-1)
+        if self.labels.shape != (K,) or (self.labels < 0).any(): raise ValueError(f"`labels` must be {K} class indices >= 0, got {self.labels.tolist()}")
+        self.num_classes = int(self.labels.max()) + 1
+
+    def _cond(self, x, sigma, c):
+        "Per-component log terms with the components of other classes masked out (c=None: all), and P(c)."
+        logp, var, mu = self._parts(x, sigma)
+        if c is None: return logp, var, mu, x.new_zeros(x.shape[0])
+        c = torch.as_tensor(c, device=x.device).expand(x.shape[0]) if not isinstance(c, Tensor) or c.ndim == 0 else c.to(x.device)
+        if c.shape != (x.shape[0],) or (c < 0).any() or (c >= self.num_classes).any():
+            raise ValueError(f"`c` must be None or class labels in [0, {self.num_classes - 1}] of shape ({x.shape[0]},)")
+        keep = self.labels.to(x.device)[None] == c[:, None]
+        log_pc = torch.log((self.weights.to(x)[None] * keep).sum(1))
+        return logp.masked_fill(~keep, -math.inf), var, mu, log_pc
+
+    def log_prob(self, x:Tensor, sigma=0., c=None):
+        "log p_sigma(x | c) (c = None: log p_sigma(x)), one value per sample."
+        logp, _, _, log_pc = self._cond(x, self._check(x, sigma), c)
+        return torch.logsumexp(logp, 1) - log_pc
+
+    def denoise(self, x:Tensor, sigma=0., c=None):
+        "The exact E[x0 | x_sigma = x, c] (c = None: unconditional)."
+        sigma = self._check(x, sigma)
+        logp, var, mu, _ = self._cond(x, sigma, c)
+        post = mu[None] + (self.stds.to(x)[None] ** 2 / var)[..., None] * (x[:, None, :] - mu[None])
+        return (torch.softmax(logp, 1)[..., None] * post).sum(1)
+
+    def guided_denoise(self, x:Tensor, sigma, c, w:float):
+        "Classifier-free guidance in LCM's convention: (1 + w) D(x, sigma | c) - w D(x, sigma)."
+        if w < 0: raise ValueError(f"`w` (the guidance scale) must be >= 0, got {w}")
+        return (1 + w) * self.denoise(x, sigma, c) - w * self.denoise(x, sigma)
+
+    def __call__(self, x:Tensor, sigma, class_labels=None, w:float=0., **kwargs):
+        "The denoiser contract, guided when labels are given."
+        return self.denoise(x, sigma) if class_labels is None else self.guided_denoise(x, sigma, class_labels, w)
+
+    def guided_ode_endpoint(self, x:Tensor, sigma, sigma_to, c, w:float):
+        "The exact guided PF-ODE map from sigma to sigma_to (LCM's f*_w when sigma_to = sigma_min)."
+        self._check(x, sigma)
+        view = SimpleNamespace(denoise=lambda xx, s: self.guided_denoise(xx, s, c.cpu() if isinstance(c, Tensor) else c, w))
+        return _log_sigma_ode(view, x, sigma, sigma_to)[-1].to(x)
+
+    def sample_labelled(self, n:int, generator=None, dtype=torch.float32):
+        "`n` samples and their class labels."
+        if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
+        k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        return (self.means[k] + self.stds[k, None] * z).to(dtype), self.labels[k]
 
 # %% ../nbs/03_toy.ipynb #c019
 TOY_SETS = ('oracle', 'moons', 'swissroll', 'checkerboard')
