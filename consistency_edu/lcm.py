@@ -8,12 +8,14 @@ import math
 import numpy as np
 import torch
 from torch import Tensor
-from .core import append_dims, check_tensor, randn_like
+from .core import EMA, append_dims, check_tensor, randn_like
 from .ode import check_model
+from .consistency import ConsistencyMethod, distance
 
 # %% auto #0
 __all__ = ['alphas_cumprod', 'vp_sigmas', 'x0_from_eps', 'ddim_step_vp', 'EpsFromDenoiser', 'DenoiserFromEps', 'guided_eps',
-           'lcm_scalings', 'lcm_consistency', 'guidance_scale_embedding', 'lcm_timesteps', 'sample_lcm']
+           'lcm_scalings', 'lcm_consistency', 'guidance_scale_embedding', 'lcm_timesteps', 'sample_lcm', 'LCMModel',
+           'lcd_pairs', 'LCDLoss']
 
 # %% ../nbs/16_lcm.ipynb #c005
 def alphas_cumprod(T:int=1000, beta_start:float=0.00085, beta_end:float=0.012):
@@ -60,9 +62,12 @@ class DenoiserFromEps:
         return x - append_dims(sigma, x.ndim) * self.eps_model(z, t, **cond)
 
 # %% ../nbs/16_lcm.ipynb #c011
-def guided_eps(eps_c:Tensor, eps_u:Tensor, w:float):
-    "Classifier-free guidance in LCM's convention: (1 + w) eps_c - w eps_u (Imagen's scale is w + 1)."
-    if w < 0: raise ValueError(f"`w` (the guidance scale) must be >= 0, got {w}")
+def guided_eps(eps_c:Tensor, eps_u:Tensor, w):
+    "Classifier-free guidance in LCM's convention: (1 + w) eps_c - w eps_u (Imagen's scale is w + 1); w a number or per sample (B,)."
+    if isinstance(w, Tensor):
+        if w.device.type == 'cpu' and (w < 0).any(): raise ValueError(f"`w` (the guidance scale) must be >= 0, got {w.min().item()}")
+        w = append_dims(w.to(eps_c), eps_c.ndim)
+    elif w < 0: raise ValueError(f"`w` (the guidance scale) must be >= 0, got {w}")
     return (1 + w) * eps_c - w * eps_u
 
 # %% ../nbs/16_lcm.ipynb #c014
@@ -106,3 +111,46 @@ def sample_lcm(f, z:Tensor, timesteps, ac:Tensor, generator=None, **cond):
         if i + 1 == len(ts): return x0
         a = ac[ts[i + 1]].item()
         z = a ** 0.5 * x0 + (1 - a) ** 0.5 * randn_like(z, generator)
+
+# %% ../nbs/16_lcm.ipynb #n005
+class LCMModel(torch.nn.Module):
+    "f(z, t, class_labels, w) = c_skip(t) z + c_out(t) x0_hat(eps(z, t, c, w)), eps a net fed t/T and w (its extra condition)."
+    def __init__(self, net:torch.nn.Module, ac:Tensor, sigma_data:float=0.5, timestep_scaling:float=10.):
+        super().__init__()
+        self.net, self.T, self.sigma_data, self.timestep_scaling = net, len(ac), sigma_data, timestep_scaling
+        self.register_buffer('ac', ac.clone())
+    def eps(self, z:Tensor, t:Tensor, class_labels=None, w=None):
+        w = torch.zeros(z.shape[0], device=z.device) if w is None else torch.as_tensor(w, device=z.device, dtype=z.dtype).expand(z.shape[0])
+        return self.net(z, t.to(z.dtype) / self.T, class_labels=class_labels, extra=w)
+    def forward(self, z:Tensor, t:Tensor, class_labels=None, w=None):
+        return lcm_consistency(self.eps(z, t, class_labels, w), z, t, self.ac, self.sigma_data, self.timestep_scaling)
+
+def lcd_pairs(B:int, k:int=20, T:int=1000, generator=None, device=None):
+    "Per-sample timestep pairs (t_{n+k}, t_n) on the k-spaced grid k-1, 2k-1, ..., T-1; the lowest pair ends at 0."
+    if k < 1 or T % k: raise ValueError(f"the skipping step `k` must divide T={T}, got {k}")
+    dev = generator.device if generator is not None else torch.device(device or 'cpu')
+    hi = (torch.randint(1, T // k + 1, (B,), generator=generator, device=dev) * k - 1)
+    return hi, (hi - k).clamp_min(0)
+
+class LCDLoss(ConsistencyMethod):
+    "Latent consistency distillation (Luo et al. 2023, Algorithm 1): guided DDIM teacher step over k timesteps, w ~ U[w_min, w_max], EMA target."
+    def __init__(self, model:LCMModel, teacher_eps, k:int=20, w_min:float=0., w_max:float=4., mu:float=0.95, metric:str='l2', c:float|None=None):
+        check_model(teacher_eps)
+        if not 0 <= w_min <= w_max: raise ValueError(f"need 0 <= `w_min` <= `w_max`, got {w_min}, {w_max}")
+        lcd_pairs(1, k, model.T)                                              # validates k
+        self.teacher, self.k_skip, self.w, self.mu0, self.metric, self.c = teacher_eps, k, (w_min, w_max), mu, metric, c
+        self.target = EMA(model, mu)
+    def levels(self, k:int=0): return torch.arange(self.k_skip - 1, self.target.model.T, self.k_skip)
+    def mu(self, k:int=0): return self.mu0
+    def loss(self, model, batch, generator=None):
+        "One value per sample of a batch (x0, class labels)."
+        x0, c = batch
+        hi, lo = lcd_pairs(x0.shape[0], self.k_skip, model.T, generator, x0.device)
+        dev = generator.device if generator is not None else x0.device
+        w = (torch.rand(x0.shape[0], generator=generator, device=dev).to(x0) * (self.w[1] - self.w[0]) + self.w[0])
+        a = append_dims(model.ac[hi].to(x0), x0.ndim)
+        z = a.sqrt() * x0 + (1 - a).sqrt() * randn_like(x0, generator)
+        with torch.no_grad():
+            z_lo = ddim_step_vp(guided_eps(self.teacher(z, hi, class_labels=c), self.teacher(z, hi), w), z, hi, lo, model.ac)
+            tgt = self.target.model(z_lo, lo, c, w)
+        return distance(model(z, hi, c, w), tgt, self.metric, self.c)
