@@ -62,22 +62,21 @@ class CTMModel(nn.Module):
         r = append_dims(s / t, x.ndim).to(x.dtype)
         return r * x + (1 - r) * self.g(x, t, s, **cond)
 
-class CTMAsConsistency:
-    "f(x, t) = G(x, t, sigma_min): a CTM (or the exact G*) as a consistency model, for every sampler of notebook 09."
-    def __init__(self, model): self.model = model
-    def __getattr__(self, name):   # everything else (sigma_min, eval, parameters, ...) is the model's
-        if name == 'model': raise AttributeError(name)
-        return getattr(self.model, name)
-    def __call__(self, x:Tensor, sigma, **cond):
-        sigma = as_sigma(sigma, x)
-        return self.model(x, sigma, torch.full_like(sigma, sigma_range(self.model)[0]), **cond)
-
-class CTMAsDenoiser:
-    "D(x, t) = g(x, t, t): a CTM (or the exact g*) as a diffusion model's denoiser, for the ODE samplers of notebook 04."
+class _View:
+    "A callable view of a CTM; every other attribute (sigma_min, eval, parameters, ...) is the model's."
     def __init__(self, model): self.model = model
     def __getattr__(self, name):
         if name == 'model': raise AttributeError(name)
         return getattr(self.model, name)
+
+class CTMAsConsistency(_View):
+    "f(x, t) = G(x, t, sigma_min): a CTM (or the exact G*) as a consistency model, for every sampler of notebook 09."
+    def __call__(self, x:Tensor, sigma, **cond):
+        sigma = as_sigma(sigma, x)
+        return self.model(x, sigma, torch.full_like(sigma, sigma_range(self.model)[0]), **cond)
+
+class CTMAsDenoiser(_View):
+    "D(x, t) = g(x, t, t): a CTM (or the exact g*) as a diffusion model's denoiser, for the ODE samplers of notebook 04."
     def __call__(self, x:Tensor, sigma, **cond):
         sigma = as_sigma(sigma, x)
         return self.model.g(x, sigma, sigma, **cond)

@@ -97,7 +97,7 @@ def consistency_rows(name:str, model, ref:Tensor, metrics:dict, taus=None, val:T
         if val is None: raise ValueError("give `taus`, or a validation set `val` to search them on")
         lo, hi = sigma_range(model)
         cands = torch.logspace(-2, 0.8, 20).tolist() if candidates is None else [float(t) for t in candidates if lo < t < hi]
-        taus = [two_step(model, z, lambda x: sliced_wasserstein(x, val), cands, seed=seed + 1)[0]]
+        taus = greedy_tau_search(model, z, lambda x: sliced_wasserstein(x, val), cands, n_steps=2, seed=seed + 1)[0]   # the rows sample below
     return [{'model': name, 'sampler': 'consistency', 'nfe': k + 1, 'actual_nfe': k + 1, **{m: f(x, ref) for m, f in metrics.items()}}
             for k, x in enumerate(sample_steps(model, z, taus, seed + 1))]
 
