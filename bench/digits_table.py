@@ -15,7 +15,7 @@ import argparse, json, time
 from pathlib import Path
 import torch
 from consistency_edu.toy import load_digits
-from consistency_edu.nets import UNet
+from consistency_edu.nets import UNet, init_from
 from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.train import fit
 from consistency_edu.consistency import ConsistencyModel
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 TABLE1_ROWS = [('CD · Heun · L2', 'cd'), ('CD · Euler · L2', 'cd'), ('CD · Heun · pseudo-Huber', 'cd'),
                ('CT · L2 (s₀ = 2, s₁ = 150, μ₀ = 0.9)', 'ct'), ('CD · Heun · LPIPS (random AlexNet, offline)', 'cd'),
-               ('CTM + DSM · Heun · L2', 'ctm')]
+               ('CTM + DSM · Heun · L2, random initialisation', 'ctm'), ('CTM + DSM · Heun · L2, initialised from the teacher', 'ctm')]
 
 def main():
     p = argparse.ArgumentParser()
@@ -84,12 +84,14 @@ def main():
         tau, x2 = two_step(m, z, lambda s: fd(s, x_train_ref), cands)
         return {'FD1': fd(sample_consistency(m, z)), 'FD2': fd(x2), 'tau': tau}
 
-    def train(make_loss, net_kw=None, lr=2e-4, steps=a.steps, ctm=False):
+    def train(make_loss, net_kw=None, lr=2e-4, steps=a.steps, ctm=False, init=False):
         torch.manual_seed(0)
         m = (CTMModel(unet(n_extra=1, **(net_kw or {}))) if ctm else ConsistencyModel(unet(**(net_kw or {})))).to(dev)
+        if ctm and init: init_from(m.net, get_teacher().net)   # CTM's student starts as its teacher (g = D at step 0), as the paper's
         loss = make_loss(m)
         r = fit(m, loss, x, steps=steps, lr=lr, ema_decay=0.999, **common)
-        return {**score(CTMAsConsistency(r.ema) if ctm else r.ema, loss.levels(loss.k)), 'seconds': r.seconds, 'finite': all(v == v for v in r.history)}
+        return {**score(CTMAsConsistency(r.ema) if ctm else r.ema, loss.levels(loss.k)), 'seconds': r.seconds, 'steps': steps,
+                'finite': all(v == v for v in r.history)}
 
     def write():
         order = [n for n, *_ in ict_ablation_rows()] + [n for n, _ in TABLE1_ROWS]
@@ -102,13 +104,15 @@ def main():
             md += ['**Teacher** (FD)\n', '| sampler | NFE 10 | NFE 18 | NFE 35 | NFE 79 |', '|---|---|---|---|---|']
             for s in ('euler', 'heun', 'ddim'):
                 md.append(f"| {s} | " + ' | '.join(f"{r['FD']:.1f}" for r in res['teacher'] if r['sampler'] == s) + ' |')
-        for part, title in (('table1', f'Consistency models (Table 1), {a.steps} steps each'),
+        base = res['args']['steps']                            # a resumed run may train its rows for other step counts: rows say so
+        for part, title in (('table1', f'Consistency models (Table 1), {base} steps each unless the row says otherwise'),
                             ('ablation', f'iCT ablation (each row adds one technique), {a.ablation_steps} steps each')):
             if not res[part]: continue
             md += ['', f'**{title}**\n', '| row | FD, NFE 1 | FD, NFE 2 (τ) | NFE 1 / teacher Heun 35 | NFE 2 / teacher Heun 35 | seconds |',
                    '|---|---|---|---|---|---|']
             for r in res[part]:
-                md.append(f"| {r['name']} | {r['FD1']:.1f} | {r['FD2']:.1f} ({r['tau']:.1f}) | {r['FD1'] / heun35:.2f}× | {r['FD2'] / heun35:.2f}× | {r['seconds']:.0f} |")
+                steps = '' if part == 'ablation' or r.get('steps', base) == base else f" ({r['steps']} steps)"
+                md.append(f"| {r['name']}{steps} | {r['FD1']:.1f} | {r['FD2']:.1f} ({r['tau']:.1f}) | {r['FD1'] / heun35:.2f}× | {r['FD2'] / heun35:.2f}× | {r['seconds']:.0f} |")
         md.append(f"\nTeacher Heun at 35 NFE: FD {heun35:.1f}.")
         (out/'nbs'/'_digits_table.md').write_text('\n'.join(md) + '\n')
         (out/'bench'/'results'/'digits_table.json').write_text(json.dumps(res, indent=1))
@@ -122,11 +126,12 @@ def main():
                   'CD · Heun · pseudo-Huber': lambda m: CDLoss(m, get_teacher(), N=18, mu=0.95, solver='heun', metric='pseudo_huber'),
                   'CT · L2 (s₀ = 2, s₁ = 150, μ₀ = 0.9)': lambda m: CTLoss(m, K=a.steps, s0=2, s1=150, mu0=0.9),
                   'CD · Heun · LPIPS (random AlexNet, offline)': lambda m: CDLoss(m, get_teacher(), N=18, mu=0.95, solver='heun', metric='lpips', lpips=lp())}
-        makers['CTM + DSM · Heun · L2'] = lambda m: CTMLoss(m, get_teacher(), N=18)
+        makers['CTM + DSM · Heun · L2, initialised from the teacher'] = lambda m: CTMLoss(m, get_teacher(), N=18)
+        makers['CTM + DSM · Heun · L2, random initialisation'] = makers['CTM + DSM · Heun · L2, initialised from the teacher']
         for rname, kind in TABLE1_ROWS:
             mk = makers[rname]
             if rname in done: continue
-            res['table1'].append({'name': rname, **train(mk, ctm=kind == 'ctm')}); print(res['table1'][-1], flush=True); write()
+            res['table1'].append({'name': rname, **train(mk, ctm=kind == 'ctm', init='initialised from the teacher' in rname)}); print(res['table1'][-1], flush=True); write()
     if 'ablation' in a.parts:
         for rname, lkw, nkw in ict_ablation_rows(160, dropout=0.2):
             if rname in done: continue
