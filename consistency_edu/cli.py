@@ -33,22 +33,34 @@ def main(argv=None):
     t.add_argument('--out', default='runs/model'); t.add_argument('--device', default=None)
     t.add_argument('--amp', default=None, choices=['bf16', 'fp16']); t.add_argument('--compile', action='store_true')
     t.add_argument('--resume', action='store_true'); t.add_argument('--quiet', action='store_true')
+    t.add_argument('--ae-steps', type=int, default=None, help='lcm only: autoencoder steps (default 1500)')
+    t.add_argument('--teacher-steps', type=int, default=None, help='lcm only: latent teacher steps (default 2000)')
     sm = sub.add_parser('sample', help='sample from a model.pt')
-    sm.add_argument('--model', required=True); sm.add_argument('--n', type=int, default=64); sm.add_argument('--nfe', type=int, default=35)
+    sm.add_argument('--model', required=True); sm.add_argument('--n', type=int, default=64); sm.add_argument('--nfe', type=int, default=None, help='evaluations (default: 35 for edm, 4 steps for lcm)')
     sm.add_argument('--taus', type=float, nargs='*', default=[]); sm.add_argument('--out', default='samples.png'); sm.add_argument('--device', default=None)
     sm.add_argument('--gamma', type=float, default=1., help='ctm only: 0 = deterministic jumps, 1 = consistency-style (default)')
+    sm.add_argument('--method', default=None, help="the model's method, checked against the file (optional)")
+    sm.add_argument('--steps', type=int, default=None, help='lcm: sampling steps (default 4); the same as --nfe')
+    sm.add_argument('--guidance', type=float, default=None, help='lcm only: guidance scale w >= 0 (default 0)')
+    sm.add_argument('--label', type=int, default=None, help='lcm only: the digit to draw (default: every class in turn)')
     args = p.parse_args(argv)
     if args.cmd == 'train':
+        stages = {k: v for k, v in (('ae_steps', args.ae_steps), ('teacher_steps', args.teacher_steps)) if v is not None}
+        if stages and args.method != 'lcm': p.error("--ae-steps and --teacher-steps apply to --method lcm only")
         try:
             train_model(args.method, args.data, args.out, steps=args.steps, teacher=args.teacher, root=args.root, download=args.download,
-                        bs=args.bs, lr=args.lr, device=args.device, progress=not args.quiet, resume=args.resume, amp=args.amp, compile=args.compile)
+                        bs=args.bs, lr=args.lr, device=args.device, progress=not args.quiet, resume=args.resume, amp=args.amp, compile=args.compile,
+                        **stages)
         except (ValueError, FileNotFoundError) as e: p.error(str(e))
         print(f"wrote {args.out}/model.pt and {args.out}/train.pt")
     if args.cmd == 'sample':
         dev = torch.device(args.device) if args.device else default_device()
         try: model, info = load_model(args.model, dev)
         except FileNotFoundError as e: p.error(str(e))
-        try: x = sample_model(model, info['method'], info['shape'], n=args.n, nfe=args.nfe, taus=args.taus, device=dev, gamma=args.gamma)
+        if args.method is not None and args.method != info['method']: p.error(f"--method {args.method}: {args.model} holds a {info['method']!r} model")
+        nfe = args.steps or args.nfe or (4 if info['method'] == 'lcm' else 35)
+        try: x = sample_model(model, info['method'], info['shape'], n=args.n, nfe=nfe, taus=args.taus, device=dev, gamma=args.gamma,
+                              guidance=args.guidance, label=args.label)
         except ValueError as e: p.error(str(e))
         print('wrote {} and {}'.format(*save_samples(x, args.out)))
     if args.cmd == 'demo':

@@ -124,7 +124,7 @@ def cm_sigmas(N:int, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX, rho:f
     return get_sigmas_karras(N, sigma_min, sigma_max, rho, device=device)[:-1].flip(0)
 
 # %% ../nbs/09_consistency.ipynb #n004
-DISTANCES, WEIGHTINGS = ('l2', 'l1', 'pseudo_huber', 'lpips'), ('uniform', 'icm')
+DISTANCES, WEIGHTINGS = ('l2', 'l1', 'pseudo_huber', 'huber', 'lpips'), ('uniform', 'icm')
 
 def pseudo_huber(x:Tensor, y:Tensor, c:float|None=None):
     "sqrt(|x - y|^2 + c^2) - c on the per-sample norm; c defaults to iCT's 0.00054 sqrt(d)."
@@ -139,6 +139,10 @@ def distance(x:Tensor, y:Tensor, metric:str='l2', c:float|None=None, lpips=None)
     if metric == 'l2': return ((x - y) ** 2).flatten(1).mean(1)
     if metric == 'l1': return (x - y).abs().flatten(1).mean(1)
     if metric == 'pseudo_huber': return pseudo_huber(x, y, c)
+    if metric == 'huber':                                # LCM's element-wise Huber, c = 0.001 (its reference scripts)
+        c = 0.001 if c is None else c
+        if c <= 0: raise ValueError(f"`c` must be > 0, got {c}")
+        return (torch.sqrt((x - y) ** 2 + c ** 2) - c).flatten(1).mean(1)
     if lpips is None: raise ValueError("metric='lpips' needs an `lpips` module (consistency_edu.metrics.LPIPS)")
     return lpips(x.clamp(-1, 1), y.clamp(-1, 1))
 
@@ -180,6 +184,10 @@ class ConsistencyMethod:
     def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond) -> Tensor: raise NotImplementedError
     def __call__(self, model:nn.Module, x0:Tensor, generator=None, **cond): return self.loss(model, x0, generator, **cond)
     def target_model(self, model:nn.Module): return model if self.target is None else self.target.model
+    def to(self, device):
+        "Move the method's own networks (the target) to `device`; `fit` calls it."
+        if self.target is not None: self.target.model.to(device)
+        return self
 
     def after_step(self, model:nn.Module, k:int):
         "Called after the k-th optimizer step: move the step counter and the EMA target."

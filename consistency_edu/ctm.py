@@ -177,6 +177,10 @@ class CTMLoss(ConsistencyMethod):
     def levels(self, k:int=0): return self.grid.flip(0)
     def mu(self, k:int=0): return self.mu0
     def gan_on(self, k:int): return self.gan and k >= self.gan_start
+    def to(self, device):
+        super().to(device)
+        if self.gan: self.disc.to(device)
+        return self
 
     def _pair(self, model, x0, generator, **cond):
         n, k, m = draw_ctm_levels(self.N, x0.shape[0], generator)

@@ -8,10 +8,14 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from .core import append_dims, check_tensor, randn_like
-from .lcm import alphas_cumprod, ddim_step_vp, guided_eps, lcm_timesteps, x0_from_eps
+from .nets import UNet, init_from
+from .train import fit
+from .metrics import digits_fd
+from .lcm import alphas_cumprod, ddim_step_vp, guided_eps, lcm_timesteps, x0_from_eps, LCMModel, LCDLoss, sample_lcm
 
 # %% auto #0
-__all__ = ['Autoencoder', 'ae_loss', 'EpsNet', 'eps_loss', 'sample_ddim_guided']
+__all__ = ['Autoencoder', 'ae_loss', 'train_autoencoder', 'EpsNet', 'eps_loss', 'sample_ddim_guided', 'latent_unet',
+           'train_latent_teacher', 'train_lcm', 'LatentLCM', 'train_latent_lcm', 'latent_rows']
 
 # %% ../nbs/17_latent.ipynb #c005
 class Autoencoder(nn.Module):
@@ -37,6 +41,16 @@ class Autoencoder(nn.Module):
 def ae_loss(ae:Autoencoder, x:Tensor, generator=None):
     "Reconstruction error, one value per image."
     return ((ae(x) - x) ** 2).flatten(1).mean(1)
+
+def train_autoencoder(x:Tensor, steps:int=1500, bs:int=128, lr:float=2e-3, ch:int=32, latent_ch:int=2, seed:int=0, device=None, progress:bool=False, **fit_kw):
+    "Train an `Autoencoder` on images `x` and set its scaling factor; returns it (eval mode, frozen)."
+    check_tensor(x, 'x', ndim=4)
+    torch.manual_seed(seed)
+    res = fit(Autoencoder(x.shape[1], latent_ch, ch), ae_loss, x, steps=steps, bs=bs, lr=lr, warmup=min(50, steps // 10), schedule='cosine',
+              seed=seed, device=device, progress=progress, **fit_kw)
+    ae = res.model.eval().requires_grad_(False)
+    ae.set_scale(x.to(ae.scale.device))
+    return ae
 
 # %% ../nbs/17_latent.ipynb #c009
 class EpsNet(nn.Module):
@@ -67,3 +81,80 @@ def sample_ddim_guided(eps_model, z:Tensor, timesteps, ac:Tensor, w:float=0., cl
         e = eps_model(z, tt) if class_labels is None else guided_eps(eps_model(z, tt, class_labels), eps_model(z, tt), w)
         if i + 1 == len(ts): return x0_from_eps(z, tt, e, ac)
         z = ddim_step_vp(e, z, tt, torch.full_like(tt, ts[i + 1]), ac)
+
+def latent_unet(latent_shape, num_classes:int=10, ch:int=32, n_extra:int=0):
+    "The U-Net of the latent teacher (n_extra=0) and of its LCM student (n_extra=1, the guidance scale): one level at 4×4, two above."
+    c, h, _ = latent_shape
+    return UNet(in_ch=c, ch=ch, ch_mult=(1,) if h <= 4 else (1, 2), num_res=1, num_classes=num_classes, n_extra=n_extra)
+
+def train_latent_teacher(z:Tensor, y:Tensor, steps:int=2000, bs:int=256, lr:float=2e-3, ch:int=32, p_uncond:float=0.1, seed:int=0,
+                         device=None, progress:bool=False, **fit_kw):
+    "Train a class-conditional eps-teacher on latents `z` with labels `y` (label dropout `p_uncond`); returns (its EMA, fit's result)."
+    check_tensor(z, 'z', ndim=4)
+    ac = alphas_cumprod()
+    torch.manual_seed(seed)
+    teacher = EpsNet(latent_unet(z.shape[1:], int(y.max()) + 1, ch))
+    res = fit(teacher, lambda m, b, g: eps_loss(m, b, g, ac, p_uncond), (z, y), steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10),
+              schedule='cosine', ema_decay=0.999, seed=seed, device=device, progress=progress, **fit_kw)
+    return res.ema.eval().requires_grad_(False), res
+
+# %% ../nbs/17_latent.ipynb #x009
+def train_lcm(teacher:EpsNet, z:Tensor, y:Tensor, steps:int=1000, k:int=20, w_min:float=0., w_max:float=4., bs:int=256, lr:float=1e-4,
+              metric:str='l2', mu:float=0.95, seed:int=0, device=None, progress:bool=False, **fit_kw):
+    "Latent consistency distillation of an eps-`teacher` on latents `z`, labels `y`: returns (the LCMModel, fit's result)."
+    torch.manual_seed(seed)
+    student = LCMModel(init_from(latent_unet(z.shape[1:], teacher.net.num_classes, teacher.net.inp.out_channels, n_extra=1), teacher.net), alphas_cumprod(teacher.T))
+    method = LCDLoss(student, teacher, k=k, w_min=w_min, w_max=w_max, mu=mu, metric=metric)
+    res = fit(student, method, (z, y), steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10), schedule='cosine', seed=seed,
+              device=device, progress=progress, **fit_kw)
+    return student.eval().requires_grad_(False), res
+
+class LatentLCM(nn.Module):
+    "The latent stack LCM samples from: autoencoder, guided eps-teacher and LCM student, for images of `shape` with `num_classes` labels."
+    def __init__(self, shape=(1, 8, 8), num_classes:int=10, ch:int=32, latent_ch:int=2, T:int=1000):
+        super().__init__()
+        c, h, w = shape
+        self.shape, self.num_classes, self.latent_shape = tuple(shape), num_classes, (latent_ch, h // 2, w // 2)
+        self.ae = Autoencoder(c, latent_ch, ch)
+        self.teacher = EpsNet(latent_unet(self.latent_shape, num_classes, ch), T)
+        self.lcm = LCMModel(latent_unet(self.latent_shape, num_classes, ch, n_extra=1), alphas_cumprod(T))
+
+    @torch.no_grad()
+    def sample(self, labels, steps:int=4, w:float=0., generator=None, teacher:bool=False, z:Tensor|None=None):
+        "Images of the requested `labels`: LCM in `steps` steps, or (teacher=True) the teacher's guided DDIM in `steps` of the 50."
+        dev = self.lcm.ac.device
+        labels = torch.as_tensor(labels, dtype=torch.long).reshape(-1).to(dev)
+        if ((labels < 0) | (labels >= self.num_classes)).any(): raise ValueError(f"`labels` must be classes in [0, {self.num_classes - 1}], got {labels.unique().tolist()}")
+        if w < 0: raise ValueError(f"`w` (the guidance scale) must be >= 0, got {w}")
+        ts = lcm_timesteps(steps)
+        if z is None: z = torch.randn(len(labels), *self.latent_shape, generator=generator, device=generator.device if generator is not None else 'cpu').to(dev)
+        if teacher: z0 = sample_ddim_guided(self.teacher, z, ts, self.lcm.ac, w, labels)
+        else:
+            g = generator if generator is None or generator.device == z.device else torch.Generator(z.device).manual_seed(generator.initial_seed())
+            z0 = sample_lcm(self.lcm, z, ts, self.lcm.ac, generator=g, class_labels=labels, w=w)
+        return self.ae.decode(z0)
+
+def train_latent_lcm(x:Tensor, y:Tensor, steps:int=1000, ae_steps:int=1500, teacher_steps:int=2000, ch:int=32, lr:float=1e-4,
+                     metric:str='l2', k:int=20, seed:int=0, device=None, progress:bool=False, **fit_kw):
+    "All three stages on images `x` with labels `y`: autoencoder, guided latent teacher, LCD. Returns a `LatentLCM`."
+    check_tensor(x, 'x', ndim=4)
+    if y is None or len(y) != len(x): raise ValueError("`y` must hold one class label per image of `x` (LCM is class-conditional)")
+    ae = train_autoencoder(x, ae_steps, ch=ch, seed=seed, device=device, progress=progress)
+    z = ae.encode(x.to(ae.scale.device))
+    teacher, _ = train_latent_teacher(z, y, teacher_steps, ch=ch, seed=seed, device=device, progress=progress)
+    student, _ = train_lcm(teacher, z, y, steps, k=k, lr=lr, metric=metric, seed=seed, device=device, progress=progress, **fit_kw)
+    stack = LatentLCM(x.shape[1:], int(y.max()) + 1, ch, ae.enc[-1].out_channels, teacher.T)
+    for mine, trained in ((stack.ae, ae), (stack.teacher, teacher), (stack.lcm, student)): mine.load_state_dict(trained.state_dict())
+    return stack.to(z.device).eval().requires_grad_(False)
+
+@torch.no_grad()
+def latent_rows(stack:LatentLCM, clf, ws=(0., 1., 2., 4.), steps=(1, 2, 4, 8), teacher_steps:int=50, per_class:int=50, seed:int=1, ref=None):
+    "Teacher DDIM vs LCM: {w: {'teacher DDIM-50': (accuracy, FD), 1: (accuracy, FD), ...}}, the same latent noise for every cell."
+    labels = torch.arange(stack.num_classes).repeat_interleave(per_class)
+    z = torch.randn(len(labels), *stack.latent_shape, generator=torch.Generator().manual_seed(seed)).to(stack.lcm.ac.device)
+    def score(x): x = x.float().cpu(); return (clf(x).argmax(1) == labels).float().mean().item(), digits_fd(x, ref, clf)
+    rows = {}
+    for w in ws:
+        rows[w] = {f'teacher DDIM-{teacher_steps}': score(stack.sample(labels, teacher_steps, w, teacher=True, z=z))}
+        for n in steps: rows[w][n] = score(stack.sample(labels, n, w, generator=torch.Generator().manual_seed(seed + 1), z=z))
+    return rows

@@ -129,7 +129,7 @@ def lcd_pairs(B:int, k:int=20, T:int=1000, generator=None, device=None):
     "Per-sample timestep pairs (t_{n+k}, t_n) on the k-spaced grid k-1, 2k-1, ..., T-1; the lowest pair ends at 0."
     if k < 1 or T % k: raise ValueError(f"the skipping step `k` must divide T={T}, got {k}")
     dev = generator.device if generator is not None else torch.device(device or 'cpu')
-    hi = (torch.randint(1, T // k + 1, (B,), generator=generator, device=dev) * k - 1)
+    hi = (torch.randint(1, T // k + 1, (B,), generator=generator, device=dev) * k - 1).to(device or dev)
     return hi, (hi - k).clamp_min(0)
 
 class LCDLoss(ConsistencyMethod):

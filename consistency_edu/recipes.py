@@ -20,6 +20,7 @@ from .cd import CDLoss
 from .ct import CTLoss
 from .ict import ICTLoss
 from .ctm import CTMModel, CTMLoss, CTMAsConsistency, sample_gamma
+from .latent import LatentLCM, train_latent_lcm
 from .evaluate import NFES, sample_at_nfe, quality_per_nfe, markdown_table, consistency_rows, sample_consistency
 
 # %% auto #0
@@ -42,6 +43,8 @@ class Recipe:
     n_extra: int = 0                # extra scalar conditions of the default network
     sample: Callable|None = None    # sample(model, z, nfe, taus, gamma, seed) -> x; None: Algorithm 1 through `taus`
     as_consistency: Callable|None = None   # the model as a consistency function f(x, sigma), for scoring; None: itself
+    pipeline: Callable|None = None  # pipeline(x, y, steps, **kw) -> model: a method with stages of its own (LCM: autoencoder, teacher, LCD)
+    build: Callable|None = None     # build(shape) -> the untrained model, where it is not model(make_net(shape))
 
 def _heun(m, z, nfe, taus, gamma, seed): return sample_at_nfe(m, 'heun', nfe, z)[0]
 def _gamma(m, z, nfe, taus, gamma, seed):
@@ -61,6 +64,7 @@ METHODS = {
     'ict': Recipe('iCT', ConsistencyModel, _ict, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, dropout=0.1, sample_ema=True),
     'ctm': Recipe('CTM', CTMModel, _ctm, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, needs_teacher=True, sample_ema=True,
                   n_extra=1, sample=_gamma, as_consistency=CTMAsConsistency),
+    'lcm': Recipe('LCM', None, None, pipeline=train_latent_lcm, build=LatentLCM),
 }
 
 def recipe(method:str):
@@ -83,6 +87,9 @@ def train_method(method:str, data, shape, steps:int, teacher=None, device=None, 
                  bs:int=512, lr:float=1e-3, checkpoint=None, resume:bool=False, **fit_kw):
     "Train `method` on `data` with the course's settings; returns (the model to sample from, fit's result)."
     r = recipe(method)
+    if r.pipeline:                                       # staged methods (LCM): data is (images, labels)
+        if not isinstance(data, (tuple, list)) or len(data) != 2: raise ValueError(f"method={method!r} needs `data` = (images, labels)")
+        return r.pipeline(*data, steps, device=device, progress=progress, seed=seed, checkpoint=checkpoint, resume=resume, **fit_kw), None
     if r.needs_teacher and teacher is None: raise ValueError(f"method={method!r} needs a `teacher` denoiser")
     torch.manual_seed(seed)
     model = r.model(make_net(shape, method))
@@ -100,15 +107,21 @@ def load_model(path, device='cpu'):
     "Rebuild a model saved by `save_model`: returns (model, info dict)."
     if not Path(path).exists(): raise FileNotFoundError(f"`path`: no model file at {path}")
     info = torch.load(path, map_location=device, weights_only=False)
-    model = recipe(info['method']).model(make_net(info['shape'], info['method']))
+    r = recipe(info['method'])
+    model = r.build(info['shape']) if r.build else r.model(make_net(info['shape'], info['method']))
     model.load_state_dict(info['state_dict'])
     return model.to(device).eval(), info
 
 @torch.no_grad()
-def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:int=0, device='cpu', gamma:float=1.):
-    "Draw `n` samples as `method` samples: Heun at `nfe` evaluations, Algorithm 1 through `taus`, or CTM's gamma-sampling through `taus`."
-    z = torch.randn(n, *shape, generator=torch.Generator().manual_seed(seed)).to(device)
+def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:int=0, device='cpu', gamma:float=1.,
+                 guidance:float|None=None, label:int|None=None):
+    "Draw `n` samples as `method` samples: Heun at `nfe` evaluations, Algorithm 1 or CTM's gamma-sampling through `taus`, LCM in `nfe` steps."
     r = recipe(method)
+    if r.pipeline:                                       # LCM: `nfe` steps at guidance scale w, digits `label` (default: every class in turn)
+        labels = torch.arange(n) % model.num_classes if label is None else torch.full((n,), int(label))
+        return model.sample(labels, steps=nfe, w=0. if guidance is None else guidance, generator=torch.Generator().manual_seed(seed))
+    if guidance is not None or label is not None: raise ValueError(f"`guidance` and `label` apply to method='lcm' only, not {method!r}")
+    z = torch.randn(n, *shape, generator=torch.Generator().manual_seed(seed)).to(device)
     return (r.sample or (lambda m, z, nfe, taus, gamma, seed: sample_consistency(m, z, taus, seed)))(model, z, nfe, taus, gamma, seed + 1)
 
 def save_samples(x:torch.Tensor, out):
@@ -137,9 +150,15 @@ def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000,
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     device = torch.device(device) if device else default_device()
     toy = data in TOY_SETS
+    if toy and r.pipeline: raise ValueError(f"method={method!r} needs a labelled image data set (`data` = 'digits', 'mnist' or 'cifar10'), got {data!r}")
     if toy: x = oracle_mixture().sample if data == 'oracle' else (lambda n, generator=None: load_dataset(data, n=n, generator=generator)[0])
-    else: x = load_dataset(data, root=root, download=download)[0]
+    else: x, y = load_dataset(data, root=root, download=download)
     shape = (2,) if toy else tuple(x.shape[1:])
+    if r.pipeline:
+        model, _ = train_method(method, (x, y), shape, steps, device=device, progress=progress, seed=seed, checkpoint=out/'train.pt', resume=resume,
+                                **{k: v for k, v in (('bs', bs), ('lr', lr)) if v}, **fit_kw)
+        save_model(out/'model.pt', model, method, shape, data)
+        return model
     bs = bs or (512 if toy else 128); lr = lr or (2e-3 if method == 'edm' and toy else 1e-3 if toy else 2e-4)
     if r.needs_teacher: teacher = _teacher(teacher, data, device)
     model, _ = train_method(method, x, shape, steps, teacher=teacher, device=device, progress=progress, seed=seed, bs=bs, lr=lr,
@@ -164,7 +183,7 @@ def _consistency_demo_rows(gm, teacher, cm_steps, ref, val, metrics, device, pro
     "Train every consistency method of the registry on the oracle; its NFE-1/2 rows and the trained models (as consistency functions)."
     rows, students = [], {}
     for method, r in METHODS.items():
-        if r.model is Denoiser: continue
+        if r.model is Denoiser or r.pipeline: continue          # the teacher itself; LCM (latent, labelled images) is notebook 17
         m, _ = train_method(method, gm.sample, (2,), cm_steps, teacher=teacher, device=device, progress=progress, seed=seed)
         students[r.label] = f = r.as_consistency(m) if r.as_consistency else m
         rows += consistency_rows(f"{r.label} ({cm_steps} steps)", f, ref, metrics, val=val, seed=seed + 2,

@@ -41,8 +41,8 @@ class FitResult:
 def _draw(data, bs, g):
     if callable(data) and not isinstance(data, Tensor): return data(bs, generator=g)
     first = data[0] if isinstance(data, (tuple, list)) else data
-    idx = torch.randint(len(first), (bs,), generator=g).to(first.device)
-    return tuple(d[idx] for d in data) if isinstance(data, (tuple, list)) else data[idx]
+    idx = torch.randint(len(first), (bs,), generator=g)
+    return tuple(d[idx.to(d.device)] for d in data) if isinstance(data, (tuple, list)) else data[idx.to(data.device)]
 
 def _to(batch, device, channels_last=False):
     if isinstance(batch, (tuple, list)): return tuple(_to(b, device, channels_last) for b in batch)
@@ -176,6 +176,7 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
     _check_fit_args(steps, bs, amp, schedule, sync_every)
     device = torch.device(device) if device is not None else module_device_dtype(model)[0]
     model.to(device).train()
+    if hasattr(loss_fn, 'to'): loss_fn.to(device)          # a method's own networks (target, discriminator) follow the model
     if channels_last: model.to(memory_format=torch.channels_last)
     method = loss_fn if hasattr(loss_fn, 'after_step') else None
     loop = _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device)
