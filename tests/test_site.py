@@ -1,0 +1,23 @@
+"""Checks of the docs site's inputs that need no Quarto: the hand-written sidebar is kept (nbdev_docs would overwrite it
+with custom_sidebar = False) and lists every notebook, and every `{{< include >}}` of a notebook names a file that exists."""
+import json, re
+from configparser import ConfigParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT/'nbs'
+
+
+def test_sidebar_is_kept_and_complete():
+    cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini', encoding='utf-8')
+    assert cfg['DEFAULT'].get('custom_sidebar', 'False').strip().lower() == 'true', "settings.ini: custom_sidebar must be True"
+    listed = set(re.findall(r'([\w.-]+\.ipynb)', (NBS/'sidebar.yml').read_text()))
+    missing = sorted(p.name for p in NBS.glob('*.ipynb') if p.name not in listed)
+    assert not missing, f"nbs/sidebar.yml does not list {missing}"
+
+
+def test_includes_exist():
+    for nb in NBS.glob('*.ipynb'):
+        for cell in json.loads(nb.read_text())['cells']:
+            for inc in re.findall(r'\{\{<\s*include\s+(\S+)\s*>\}\}', ''.join(cell['source'])):
+                assert (NBS/inc).exists(), f"{nb.name} includes {inc}, which does not exist"
