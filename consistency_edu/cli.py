@@ -14,6 +14,12 @@ from .recipes import METHODS, demo, train_model, load_model, sample_model, save_
 __all__ = ['main']
 
 # %% ../nbs/91_cli.ipynb #c020
+def _lora_arg(s:str):
+    "PATH[:WEIGHT] -> (path, weight); the weight defaults to 1."
+    path, _, w = s.rpartition(':')
+    try: return (path, float(w)) if path else (s, 1.)
+    except ValueError: return (s, 1.)
+
 def main(argv=None):
     "Entry point of the `consistency-edu` command."
     p = argparse.ArgumentParser(prog='consistency-edu', description='Consistency models, derived and run: the course library.')
@@ -35,6 +41,8 @@ def main(argv=None):
     t.add_argument('--resume', action='store_true'); t.add_argument('--quiet', action='store_true')
     t.add_argument('--ae-steps', type=int, default=None, help='lcm only: autoencoder steps (default 1500)')
     t.add_argument('--teacher-steps', type=int, default=None, help='lcm only: latent teacher steps (default 2000)')
+    t.add_argument('--rank', type=int, default=None, help='lcm-lora only: LoRA rank (default 2)')
+    t.add_argument('--guidance', type=float, default=None, help='lcm-lora only: the guidance scale w it distils at (default 2)')
     sm = sub.add_parser('sample', help='sample from a model.pt')
     sm.add_argument('--model', required=True); sm.add_argument('--n', type=int, default=64); sm.add_argument('--nfe', type=int, default=None, help='evaluations (default: 35 for edm, 4 steps for lcm)')
     sm.add_argument('--taus', type=float, nargs='*', default=[]); sm.add_argument('--out', default='samples.png'); sm.add_argument('--device', default=None)
@@ -43,10 +51,15 @@ def main(argv=None):
     sm.add_argument('--steps', type=int, default=None, help='lcm: sampling steps (default 4); the same as --nfe')
     sm.add_argument('--guidance', type=float, default=None, help='lcm only: guidance scale w >= 0 (default 0)')
     sm.add_argument('--label', type=int, default=None, help='lcm only: the digit to draw (default: every class in turn)')
+    sm.add_argument('--lora', action='append', default=[], metavar='PATH[:WEIGHT]',
+                    help='lcm only, repeatable: add a LoRA file (lcm_lora.pt, a style LoRA) to the teacher with this weight (default 1)')
     args = p.parse_args(argv)
     if args.cmd == 'train':
         stages = {k: v for k, v in (('ae_steps', args.ae_steps), ('teacher_steps', args.teacher_steps)) if v is not None}
-        if stages and args.method != 'lcm': p.error("--ae-steps and --teacher-steps apply to --method lcm only")
+        if stages and args.method not in ('lcm', 'lcm-lora'): p.error("--ae-steps and --teacher-steps apply to --method lcm and lcm-lora only")
+        lora_kw = {k: v for k, v in (('rank', args.rank), ('w', args.guidance)) if v is not None}
+        if lora_kw and args.method != 'lcm-lora': p.error("--rank and --guidance apply to --method lcm-lora only")
+        stages.update(lora_kw)
         try:
             train_model(args.method, args.data, args.out, steps=args.steps, teacher=args.teacher, root=args.root, download=args.download,
                         bs=args.bs, lr=args.lr, device=args.device, progress=not args.quiet, resume=args.resume, amp=args.amp, compile=args.compile,
@@ -57,10 +70,11 @@ def main(argv=None):
         dev = torch.device(args.device) if args.device else default_device()
         try: model, info = load_model(args.model, dev)
         except FileNotFoundError as e: p.error(str(e))
-        if args.method is not None and args.method != info['method']: p.error(f"--method {args.method}: {args.model} holds a {info['method']!r} model")
-        nfe = args.steps or args.nfe or (4 if info['method'] == 'lcm' else 35)
+        if args.method is not None and args.method != info['method'] and (args.method, info['method']) != ('lcm', 'lcm-lora'): p.error(f"--method {args.method}: {args.model} holds a {info['method']!r} model")
+        nfe = args.steps or args.nfe or (4 if info['method'] in ('lcm', 'lcm-lora') else 35)
         try: x = sample_model(model, info['method'], info['shape'], n=args.n, nfe=nfe, taus=args.taus, device=dev, gamma=args.gamma,
-                              guidance=args.guidance, label=args.label)
+                              guidance=args.guidance, label=args.label, loras=[_lora_arg(s) for s in args.lora])
+        except FileNotFoundError as e: p.error(str(e))
         except ValueError as e: p.error(str(e))
         print('wrote {} and {}'.format(*save_samples(x, args.out)))
     if args.cmd == 'demo':

@@ -148,13 +148,14 @@ def train_latent_lcm(x:Tensor, y:Tensor, steps:int=1000, ae_steps:int=1500, teac
     return stack.to(z.device).eval().requires_grad_(False)
 
 @torch.no_grad()
-def latent_rows(stack:LatentLCM, clf, ws=(0., 1., 2., 4.), steps=(1, 2, 4, 8), teacher_steps:int=50, per_class:int=50, seed:int=1, ref=None):
-    "Teacher DDIM vs LCM: {w: {'teacher DDIM-50': (accuracy, FD), 1: (accuracy, FD), ...}}, the same latent noise for every cell."
+def latent_rows(stack:LatentLCM, clf, ws=(0., 1., 2., 4.), steps=(1, 2, 4, 8), teacher_steps:int=50, per_class:int=50, seed:int=1, ref=None,
+                teacher_scores:dict|None=None):
+    "Teacher DDIM vs LCM: {w: {'teacher DDIM-50': (accuracy, FD), 1: (accuracy, FD), ...}}, the same latent noise for every cell (teacher_scores: {w: (accuracy, FD)} already measured on it)."
     labels = torch.arange(stack.num_classes).repeat_interleave(per_class)
     z = torch.randn(len(labels), *stack.latent_shape, generator=torch.Generator().manual_seed(seed)).to(stack.lcm.ac.device)
     def score(x): x = x.float().cpu(); return (clf(x).argmax(1) == labels).float().mean().item(), digits_fd(x, ref, clf)
     rows = {}
     for w in ws:
-        rows[w] = {f'teacher DDIM-{teacher_steps}': score(stack.sample(labels, teacher_steps, w, teacher=True, z=z))}
+        rows[w] = {f'teacher DDIM-{teacher_steps}': teacher_scores[w] if teacher_scores else score(stack.sample(labels, teacher_steps, w, teacher=True, z=z))}
         for n in steps: rows[w][n] = score(stack.sample(labels, n, w, generator=torch.Generator().manual_seed(seed + 1), z=z))
     return rows

@@ -120,6 +120,8 @@ class LCMModel(torch.nn.Module):
         self.net, self.T, self.sigma_data, self.timestep_scaling = net, len(ac), sigma_data, timestep_scaling
         self.register_buffer('ac', ac.clone())
     def eps(self, z:Tensor, t:Tensor, class_labels=None, w=None):
+        "The net's noise prediction; a net without the w path (LCM-LoRA's) ignores `w`: its guidance is the one it was distilled at."
+        if getattr(self.net, 'extra_emb', True) is None: return self.net(z, t.to(z.dtype) / self.T, class_labels=class_labels)
         w = torch.zeros(z.shape[0], device=z.device) if w is None else torch.as_tensor(w, device=z.device, dtype=z.dtype).expand(z.shape[0])
         return self.net(z, t.to(z.dtype) / self.T, class_labels=class_labels, extra=w)
     def forward(self, z:Tensor, t:Tensor, class_labels=None, w=None):

@@ -21,6 +21,7 @@ from .ct import CTLoss
 from .ict import ICTLoss
 from .ctm import CTMModel, CTMLoss, CTMAsConsistency, sample_gamma
 from .latent import LatentLCM, train_latent_lcm
+from .lora import train_latent_lcm_lora, with_loras
 from .evaluate import NFES, sample_at_nfe, quality_per_nfe, markdown_table, consistency_rows, sample_consistency
 
 # %% auto #0
@@ -65,6 +66,7 @@ METHODS = {
     'ctm': Recipe('CTM', CTMModel, _ctm, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, needs_teacher=True, sample_ema=True,
                   n_extra=1, sample=_gamma, as_consistency=CTMAsConsistency),
     'lcm': Recipe('LCM', None, None, pipeline=train_latent_lcm, build=LatentLCM),
+    'lcm-lora': Recipe('LCM-LoRA', None, None, pipeline=train_latent_lcm_lora, build=LatentLCM),
 }
 
 def recipe(method:str):
@@ -114,10 +116,12 @@ def load_model(path, device='cpu'):
 
 @torch.no_grad()
 def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:int=0, device='cpu', gamma:float=1.,
-                 guidance:float|None=None, label:int|None=None):
+                 guidance:float|None=None, label:int|None=None, loras=()):
     "Draw `n` samples as `method` samples: Heun at `nfe` evaluations, Algorithm 1 or CTM's gamma-sampling through `taus`, LCM in `nfe` steps."
     r = recipe(method)
+    if loras and not r.pipeline: raise ValueError(f"`loras` apply to LCM models (method 'lcm' or 'lcm-lora'), not {method!r}")
     if r.pipeline:                                       # LCM: `nfe` steps at guidance scale w, digits `label` (default: every class in turn)
+        if loras: model = with_loras(model, loras)       # the teacher + LoRA files [(path, weight)]: LCM-LoRA, style LoRAs
         labels = torch.arange(n) % model.num_classes if label is None else torch.full((n,), int(label))
         return model.sample(labels, steps=nfe, w=0. if guidance is None else guidance, generator=torch.Generator().manual_seed(seed))
     if guidance is not None or label is not None: raise ValueError(f"`guidance` and `label` apply to method='lcm' only, not {method!r}")
