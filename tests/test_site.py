@@ -21,3 +21,15 @@ def test_includes_exist():
         for cell in json.loads(nb.read_text())['cells']:
             for inc in re.findall(r'\{\{<\s*include\s+(\S+)\s*>\}\}', ''.join(cell['source'])):
                 assert (NBS/inc).exists(), f"{nb.name} includes {inc}, which does not exist"
+
+
+def test_notebooks_open_and_run_in_colab():
+    "Every notebook with code has an Open-in-Colab badge, installs the package when it is missing, and exports only inside the repo."
+    for nb in NBS.glob('*.ipynb'):
+        cells = json.loads(nb.read_text())['cells']
+        srcs = [''.join(c['source']) for c in cells]
+        if not any(c['cell_type'] == 'code' for c in cells): continue
+        assert any(f'blob/main/nbs/{nb.name}' in s and 'colab-badge' in s for s in srcs), f"{nb.name}: no Open-in-Colab badge"
+        assert any('except ImportError' in s and 'pip' in s for s in srcs), f"{nb.name}: no install cell"
+        for s in srcs:
+            if 'nbdev_export()' in s: assert "Path('../settings.ini').exists()" in s, f"{nb.name}: nbdev_export() runs outside the repository"
