@@ -33,3 +33,14 @@ def test_notebooks_open_and_run_in_colab():
         assert any('except ImportError' in s and 'pip' in s for s in srcs), f"{nb.name}: no install cell"
         for s in srcs:
             if 'nbdev_export()' in s: assert "Path('../settings.ini').exists()" in s, f"{nb.name}: nbdev_export() runs outside the repository"
+
+
+def test_imports_in_cells_of_their_own():
+    "nbdev's docs build executes every cell that mixes imports with other code (exec_show_docs): keep imports in cells of their own."
+    for nb in NBS.glob('*.ipynb'):
+        for c in json.loads(nb.read_text())['cells']:
+            src = ''.join(c['source'])
+            if c['cell_type'] != 'code' or re.search(r'#\|\s*export', src) or 'except ImportError' in src or 'nbdev_export()' in src: continue
+            lines = [l for l in src.split('\n') if l.strip() and not l.lstrip().startswith('#')]
+            imports = [l for l in lines if re.match(r'(import|from)\s', l)]
+            assert not imports or len(imports) == len(lines), f"{nb.name}, cell {c.get('id')}: imports mixed with other code"
