@@ -44,3 +44,10 @@ def test_imports_in_cells_of_their_own():
             lines = [l for l in src.split('\n') if l.strip() and not l.lstrip().startswith('#')]
             imports = [l for l in lines if re.match(r'(import|from)\s', l)]
             assert not imports or len(imports) == len(lines), f"{nb.name}, cell {c.get('id')}: imports mixed with other code"
+
+
+def test_readme_is_generated_from_index():
+    "README.md is written from nbs/index.ipynb by .ci/readme.py (nbdev_readme needs Quarto)."
+    import runpy
+    render = runpy.run_path(str(ROOT/'.ci'/'readme.py'))['render']
+    assert (ROOT/'README.md').read_text() == render(), "README.md is out of sync with nbs/index.ipynb: run python .ci/readme.py"
