@@ -28,7 +28,7 @@ def test_notebooks_open_and_run_in_colab():
     for nb in NBS.glob('*.ipynb'):
         cells = json.loads(nb.read_text())['cells']
         srcs = [''.join(c['source']) for c in cells]
-        if not any(c['cell_type'] == 'code' for c in cells): continue
+        if nb.name == 'results.ipynb' or not any(c['cell_type'] == 'code' for c in cells): continue   # results: stored bench tables only
         assert any(f'blob/main/nbs/{nb.name}' in s and 'colab-badge' in s for s in srcs), f"{nb.name}: no Open-in-Colab badge"
         assert any("find_spec('consistency_edu') is None" in s and 'pip' in s for s in srcs), f"{nb.name}: no install cell"
         for s in srcs:
@@ -51,3 +51,12 @@ def test_readme_is_generated_from_index():
     import runpy
     render = runpy.run_path(str(ROOT/'.ci'/'readme.py'))['render']
     assert (ROOT/'README.md').read_text() == render(), "README.md is out of sync with nbs/index.ipynb: run python .ci/readme.py"
+
+
+def test_results_page_shows_current_tables():
+    "The bench tables reach the site as stored outputs of nbs/results.ipynb (nbdev's processing skips `_` files, so includes would not)."
+    import runpy
+    stale = runpy.run_path(str(ROOT/'.ci'/'results.py'))['stale']
+    assert not stale(), f"nbs/results.ipynb shows stale results for {stale()}: run python .ci/results.py"
+    text = (NBS/'results.ipynb').read_text()
+    assert '{{< include' not in text, "results.ipynb: use stored outputs, not includes (they do not reach _proc/)"
