@@ -15,7 +15,7 @@ def render(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
     for c in json.loads(Path(nb_path).read_text())['cells']:
         src = ''.join(c['source']).rstrip('\n')
         if c['cell_type'] == 'markdown':
-            parts.append(re.sub(r'\]\((\d\d_\w+|index|results)\.ipynb\)', r'](nbs/\1.ipynb)', src)); continue
+            parts.append(re.sub(r'\]\(([\w-]+)\.ipynb\)', r'](nbs/\1.ipynb)', src)); continue
         if c['cell_type'] != 'code' or re.search(r'^#\|\s*hide', src, re.M): continue
         parts.append(f'```python\n{src}\n```')
         for o in c.get('outputs', []):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Store the bench tables and figures in nbs/results.ipynb as cell outputs, so the docs site shows them without
+"""Store the bench tables and figures in the notebooks (nbs/results.ipynb and the lessons that show a bench table) as cell outputs, so the docs site shows them without
 `{{< include >}}` (nbdev's processing skips `_`-prefixed files, so includes of nbs/_*.md never reach `_proc/`).
 
 A cell `Markdown(Path('_x.md').read_text())` gets the file as its text/markdown output; `Image('_x.png')` the PNG.
@@ -23,8 +23,14 @@ def outputs(src:str):
                  'execution_count': None, 'metadata': {}, 'output_type': 'execute_result'}]
     return None
 
-def stale(nb_path=NBS/'results.ipynb'):
-    "Cells whose stored output is not the current file."
+def notebooks():
+    return sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith(('_', '.')))
+
+def stale(nb_paths=None):
+    "Cells (as 'notebook: last source line') whose stored output is not the current file."
+    return [f'{p.name}: {b}' for p in (nb_paths or notebooks()) for b in _stale(p)]
+
+def _stale(nb_path):
     bad = []
     for c in json.loads(Path(nb_path).read_text())['cells']:
         want = outputs(''.join(c['source'])) if c['cell_type'] == 'code' else None
@@ -36,11 +42,11 @@ def stale(nb_path=NBS/'results.ipynb'):
     return bad
 
 if __name__ == '__main__':
-    p = NBS/'results.ipynb'
     if '--check' in sys.argv:
-        if b := stale(p): sys.exit(f'nbs/results.ipynb shows stale results for {b}: run python .ci/results.py')
-        print('results.ipynb shows the current bench tables'); sys.exit()
-    nb = json.loads(p.read_text())
-    for c in nb['cells']:
-        if c['cell_type'] == 'code' and (o := outputs(''.join(c['source']))) is not None: c['outputs'] = o
-    p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n'); print('refreshed', p)
+        if b := stale(): sys.exit(f'stale bench results are shown in {b}: run python .ci/results.py')
+        print('the notebooks show the current bench tables'); sys.exit()
+    for p in notebooks():
+        nb, n = json.loads(p.read_text()), 0
+        for c in nb['cells']:
+            if c['cell_type'] == 'code' and (o := outputs(''.join(c['source']))) is not None: c['outputs'] = o; n += 1
+        if n: p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n'); print('refreshed', n, 'outputs in', p.name)

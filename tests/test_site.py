@@ -21,6 +21,7 @@ def test_includes_exist():
         for cell in json.loads(nb.read_text())['cells']:
             for inc in re.findall(r'\{\{<\s*include\s+(\S+)\s*>\}\}', ''.join(cell['source'])):
                 assert (NBS/inc).exists(), f"{nb.name} includes {inc}, which does not exist"
+                assert not Path(inc).name.startswith('_'), f"{nb.name} includes {inc}: nbdev's processing skips _ files, so Quarto would not find it"
 
 
 def test_notebooks_open_and_run_in_colab():
@@ -57,6 +58,6 @@ def test_results_page_shows_current_tables():
     "The bench tables reach the site as stored outputs of nbs/results.ipynb (nbdev's processing skips `_` files, so includes would not)."
     import runpy
     stale = runpy.run_path(str(ROOT/'.ci'/'results.py'))['stale']
-    assert not stale(), f"nbs/results.ipynb shows stale results for {stale()}: run python .ci/results.py"
+    assert not stale(), f"the notebooks show stale results for {stale()}: run python .ci/results.py"
     text = (NBS/'results.ipynb').read_text()
     assert '{{< include' not in text, "results.ipynb: use stored outputs, not includes (they do not reach _proc/)"

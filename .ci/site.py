@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Check the docs site offline, with what these machines can install (Quarto cannot be): nbdev's own processing of the
+notebooks (`nbdev.serve.proc_nbs`, no Quarto), every `{{< include >}}` and linked image present in `_proc/`, then pandoc
+(Debian's package) renders every processed notebook to HTML with MathJax (Debian's libjs-mathjax, served locally), and
+headless Chromium (Debian's package) loads pages and reports what it typeset and loaded.
+
+What is asserted, page by page:
+- pandoc renders it, and no raw `$` is left in the text (math pandoc could not parse stays as text: `$x $`);
+- every local image it links exists; in Chromium every local image loads (naturalWidth > 0);
+- MathJax typesets every math span, with no MathJax error;
+- the API docs appear: one rendered `source` link per `show_doc` output nbdev's processing added.
+
+    python .ci/site.py                 # check every page with pandoc and Chromium; write _site_check/
+    python .ci/site.py --quick         # Chromium on the CHROME_PAGES only
+Quarto's own behaviour is mimicked where pandoc lacks it: markdown outputs (show_doc's, the bench tables) become markdown, `#| echo: false`
+hides a cell's source, `{{< include >}}` is inlined.
+"""
+import functools, http.server, json, re, shutil, subprocess, sys, threading
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT/'_site_check'
+MATHJAX = Path('/usr/share/javascript/mathjax')
+CHROME_PAGES = ['index', '09_consistency', '11_cd', '13_ict', '15_ctm', 'results']
+INCLUDE = re.compile(r'\{\{<\s*include\s+(\S+)\s*>\}\}')
+IMAGE = re.compile(r'!\[[^\]]*\]\(([^)\s]+)')
+
+# Run after MathJax has typeset the page: the counts Chromium writes into <body data-*> for --dump-dom to carry out.
+PROBE = """<script>
+window.addEventListener('load', function () {
+  function report() {
+    var b = document.body, imgs = Array.prototype.filter.call(document.images, function (i) { return !/^https?:/.test(i.getAttribute('src')); });
+    b.setAttribute('data-images', imgs.length);
+    b.setAttribute('data-images-ok', imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length);
+    b.setAttribute('data-math', document.querySelectorAll('span.math').length);
+    b.setAttribute('data-math-typeset', Array.prototype.filter.call(document.querySelectorAll('span.math'), function (m) { return m.querySelector('.MathJax_CHTML, .mjx-chtml'); }).length);
+    b.setAttribute('data-math-errors', document.querySelectorAll('.MathJax_Error, .mjx-merror, merror').length);
+    b.setAttribute('data-probe', 'done');
+  }
+  if (window.MathJax && MathJax.Hub) MathJax.Hub.Queue(report); else report();
+});
+</script>"""
+
+
+def _flags(src):
+    return dict(re.findall(r'^#\|\s*([\w-]+):\s*(.*?)\s*$', src, re.M))
+
+
+def quarto_like(nb:dict, proc:Path) -> dict:
+    "The processed notebook as Quarto would show it, in plain nbformat 4 that pandoc's ipynb reader accepts."
+    cells = []
+    for c in nb['cells']:
+        src = ''.join(c['source'])
+        if c['cell_type'] == 'markdown':
+            src = INCLUDE.sub(lambda m: (proc/m.group(1)).read_text(), src)
+            cells.append({'cell_type': 'markdown', 'id': c.get('id', ''), 'metadata': {}, 'source': src}); continue
+        if c['cell_type'] != 'code': continue
+        fl = _flags(src)
+        outs, md = [], []
+        for o in c.get('outputs', []):
+            o = {k: v for k, v in o.items() if k != 'execution_count'}
+            if o['output_type'] == 'execute_result': o['output_type'] = 'display_data'
+            text_md = o.get('data', {}).get('text/markdown')
+            if text_md is not None: md.append(''.join(text_md)); continue     # Quarto shows markdown output as markdown
+            outs.append(o)
+        if fl.get('echo') != 'false' or outs:
+            code = '' if fl.get('echo') == 'false' else '\n'.join(l for l in src.split('\n') if not l.startswith('#|'))
+            cells.append({'cell_type': 'code', 'id': c.get('id', ''), 'metadata': {}, 'execution_count': None, 'source': code, 'outputs': outs})
+        for m in md: cells.append({'cell_type': 'markdown', 'id': '', 'metadata': {}, 'source': m})
+    return {'cells': cells, 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+
+
+class _Text(HTMLParser):
+    "The visible prose of a page: text outside code, pre, script, style and math spans."
+    SKIP = {'code', 'pre', 'script', 'style'}
+    def __init__(self):
+        super().__init__(); self.stack, self.text, self.sources = [], [], 0
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == 'a' and a.get('href', '').startswith('https://github.com/') and '.py#L' in a.get('href', ''): self.sources += 1
+        if tag in ('br', 'img', 'hr', 'meta', 'link', 'input'): return
+        self.stack.append(tag in self.SKIP or 'math' in (a.get('class') or '').split() or bool(self.stack and self.stack[-1]))
+    def handle_endtag(self, tag):
+        if tag not in ('br', 'img', 'hr', 'meta', 'link', 'input') and self.stack: self.stack.pop()
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]): self.text.append(data)
+
+
+def render(proc:Path) -> dict:
+    "pandoc every processed notebook to OUT/<name>.html; return the static findings per page."
+    OUT.mkdir(exist_ok=True)
+    (OUT/'probe.html').write_text(PROBE)
+    found = {}
+    for p in sorted(proc.glob('*.ipynb')):
+        nb = json.loads(p.read_text())
+        errs = []
+        for c in nb['cells']:
+            src = ''.join(c['source'])
+            for inc in INCLUDE.findall(src):
+                if not (proc/inc).exists(): errs.append(f'include {inc} missing from _proc/')
+            if c['cell_type'] == 'markdown':
+                for img in IMAGE.findall(src):
+                    if not img.startswith(('http:', 'https:', 'data:', 'attachment:')) and not (proc/img).exists(): errs.append(f'image {img} missing from _proc/')
+        if errs: found[p.stem] = {'errors': errs}; continue
+        shown = quarto_like(nb, proc)
+        n_docs = sum('show_doc(' in ''.join(c['source']) and any('text/markdown' in o.get('data', {}) for o in c.get('outputs', []))
+                     for c in nb['cells'])
+        (OUT/f'{p.stem}.ipynb').write_text(json.dumps(shown))
+        for img in {i for c in nb['cells'] if c['cell_type'] == 'markdown' for i in IMAGE.findall(''.join(c['source']))}:
+            if not img.startswith(('http:', 'https:', 'data:', 'attachment:')):
+                (OUT/img).parent.mkdir(parents=True, exist_ok=True); shutil.copy(proc/img, OUT/img)
+        r = subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--metadata', f'title={p.stem}',
+                            '--mathjax=/mathjax/MathJax.js?config=TeX-AMS_CHTML', f'--extract-media=media/{p.stem}',
+                            '--include-after-body=probe.html', f'{p.stem}.ipynb', '-o', f'{p.stem}.html'],
+                           cwd=OUT, capture_output=True, text=True)
+        if r.returncode: found[p.stem] = {'errors': [f'pandoc failed: {r.stderr.strip()[-500:]}']}; continue
+        t = _Text(); t.feed((OUT/f'{p.stem}.html').read_text())
+        prose = ' '.join(t.text)
+        raw = [prose[max(0, i - 40):i + 40].replace('\n', ' ') for i in [m.start() for m in re.finditer(r'\$', prose)][:3]]
+        found[p.stem] = {'errors': [f'raw $ left in the text: ...{s}...' for s in raw], 'show_doc': n_docs, 'source_links': t.sources,
+                         'math': (OUT/f'{p.stem}.html').read_text().count('class="math ')}
+        if t.sources < n_docs: found[p.stem]['errors'].append(f'{n_docs} show_doc outputs but {t.sources} rendered source links')
+    return found
+
+
+def _serve():
+    link = OUT/'mathjax'
+    if not link.exists(): link.symlink_to(MATHJAX)
+    handler = functools.partial(type('Quiet', (http.server.SimpleHTTPRequestHandler,), {'log_message': lambda *a: None}), directory=str(OUT))
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def chrome(pages) -> dict:
+    "Load each page in headless Chromium; return the counts the probe wrote into <body>."
+    exe = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
+    if exe is None: raise SystemExit('Chromium is not installed (Debian: apt-get install chromium)')
+    srv, res = _serve(), {}
+    try:
+        for page in pages:
+            prof = OUT/'.chrome-profile'; shutil.rmtree(prof, ignore_errors=True)
+            r = subprocess.run([exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                                '--disable-background-networking', '--disable-component-update', '--disable-sync',
+                                f'--user-data-dir={prof}', '--virtual-time-budget=30000', '--dump-dom',
+                                f'http://127.0.0.1:{srv.server_port}/{page}.html'], capture_output=True, text=True, timeout=180)
+            body = re.search(r'<body([^>]*)>', r.stdout)
+            res[page] = {k: int(v) if v.isdigit() else v for k, v in re.findall(r'data-([\w-]+)="([^"]*)"', body.group(1) if body else '')}
+    finally: srv.shutdown()
+    return res
+
+
+def check(all_chrome=False) -> list:
+    "Every problem found, as lines (empty when the site is sound)."
+    from nbdev.serve import proc_nbs
+    proc = Path(proc_nbs(n_workers=0))
+    found, problems = render(proc), []
+    for page, f in found.items(): problems += [f'{page}: {e}' for e in f['errors']]
+    pages = sorted(p for p in found if 'math' in found[p]) if all_chrome else [p for p in CHROME_PAGES if p in found]
+    missing = [p for p in CHROME_PAGES if p not in found]
+    if missing: problems.append(f'pages not rendered: {missing}')
+    for page, r in chrome(pages).items():
+        f = found[page]
+        if r.get('probe') != 'done': problems.append(f'{page}: the page did not finish loading in Chromium'); continue
+        if r['math'] != f['math'] or r['math-typeset'] < r['math']:
+            problems.append(f"{page}: MathJax typeset {r['math-typeset']} of {r['math']} math spans (pandoc wrote {f['math']})")
+        if r['math-errors']: problems.append(f"{page}: {r['math-errors']} MathJax errors")
+        if r['images-ok'] < r['images']: problems.append(f"{page}: {r['images-ok']} of {r['images']} images loaded")
+        print(f"{page}: math {r['math-typeset']}/{r['math']} typeset, images {r['images-ok']}/{r['images']} loaded, "
+              f"API docs {f['source_links']} source links for {f['show_doc']} show_doc outputs")
+    print(f"pandoc rendered {sum('math' in f for f in found.values())} of {len(found)} pages; "
+          f"{sum(f.get('math', 0) for f in found.values())} math spans, {sum(f.get('source_links', 0) for f in found.values())} API entries")
+    return problems
+
+
+if __name__ == '__main__':
+    problems = check('--quick' not in sys.argv)
+    if problems: sys.exit('docs site check failed:\n  ' + '\n  '.join(problems))
+    print('docs site check passed')
