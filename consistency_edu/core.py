@@ -4,16 +4,17 @@
 
 # %% ../nbs/00_core.ipynb #c002
 from __future__ import annotations
-import copy, math, random, numbers
+import copy, math, random, numbers, time
 import numpy as np
 import torch
 from torch import Tensor
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'append_dims', 'append_zero', 'check_tensor', 'as_sigma',
-           'module_device_dtype', 'check_module_input', 'default_device', 'seed_everything', 'randn_like',
-           'sigma_range', 'EMA', 'image_grid', 'show_images', 'plot_2d']
+__all__ = ['T4_BANDWIDTH', 'T4_MEMORY', 'BANDWIDTH', 'SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'append_dims', 'append_zero',
+           'check_tensor', 'as_sigma', 'module_device_dtype', 'check_module_input', 'default_device', 'seed_everything',
+           'randn_like', 'gpu_settings', 'amp_dtype', 'gpu_start', 'gpu_report', 'sigma_range', 'EMA', 'image_grid',
+           'show_images', 'plot_2d']
 
 # %% ../nbs/00_core.ipynb #c005
 def append_dims(x:Tensor, # tensor to extend
@@ -95,6 +96,40 @@ def randn_like(x:Tensor, generator:torch.Generator|None=None):
     "Standard normal noise shaped like `x`, drawn from `generator` when one is given."
     return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
 
+# %% ../nbs/00_core.ipynb #x002
+T4_BANDWIDTH, T4_MEMORY = 320e9, 16e9      # bytes/s and bytes of Colab's T4
+BANDWIDTH = {'H100': 3.35e12, 'H200': 4.8e12, 'A100': 2.0e12, 'L4': 300e9, 'T4': 320e9}   # HBM/GDDR bytes/s by card name
+
+def gpu_settings(device=None):
+    "fit's {'device', 'amp', 'compile'} for `device` (default: `default_device()`): bf16 + compile from compute capability 8, fp16 below, fp32 on CPU."
+    dev = torch.device(device) if device is not None else default_device()
+    if dev.type != 'cuda': return {'device': dev, 'amp': None, 'compile': False}
+    major, _ = torch.cuda.get_device_capability(dev)
+    return {'device': dev, 'amp': 'bf16', 'compile': True} if major >= 8 else {'device': dev, 'amp': 'fp16', 'compile': False}
+
+def amp_dtype(amp:str|None):
+    "The torch dtype of fit's `amp` setting (None for fp32)."
+    if amp not in (None, 'bf16', 'fp16'): raise ValueError(f"`amp` must be None, 'bf16' or 'fp16', got {amp!r}")
+    return {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp)
+
+def gpu_start(device=None):
+    "Start timing a GPU cell: reset the peak-memory counter; returns the start time for `gpu_report`."
+    dev = torch.device(device) if device is not None else default_device()
+    if dev.type == 'cuda': torch.cuda.synchronize(dev); torch.cuda.reset_peak_memory_stats(dev)
+    return time.time()
+
+def gpu_report(start:float, device=None):
+    "What a cuda cell took since `gpu_start()` on this card, its peak memory, and an estimate of its time on a T4 (by memory bandwidth); raises if it would not fit a T4."
+    dev = torch.device(device) if device is not None else default_device()
+    if dev.type == 'cuda': torch.cuda.synchronize(dev)
+    seconds = time.time() - start
+    if dev.type != 'cuda': return {'seconds (CPU)': round(seconds, 1)}
+    name, peak = torch.cuda.get_device_name(dev), torch.cuda.max_memory_allocated(dev)
+    if peak > T4_MEMORY: raise MemoryError(f"this cell peaked at {peak / 1e9:.1f} GB, more than a T4's 16 GB")
+    bw = next((v for k, v in BANDWIDTH.items() if k in name), None)
+    return {'card': name, 'seconds': round(seconds, 1), 'peak memory (GB)': round(peak / 1e9, 2),
+            'T4 estimate (s, by memory bandwidth)': round(seconds * bw / T4_BANDWIDTH) if bw else 'unknown card'}
+
 # %% ../nbs/00_core.ipynb #n009
 SIGMA_MIN, SIGMA_MAX, SIGMA_DATA = 0.002, 80., 0.5
 
@@ -112,8 +147,9 @@ class EMA:
     @torch.no_grad()
     def update(self, model:torch.nn.Module, decay:float|None=None):
         d = self.decay if decay is None else decay
-        for pe, p in zip(self.model.parameters(), model.parameters()): pe.lerp_(p.detach(), 1 - d)
-        for be, b in zip(self.model.buffers(), model.buffers()): be.copy_(b)
+        pe, be = list(self.model.parameters()), list(self.model.buffers())   # one fused kernel per list, not one per tensor
+        if pe: torch._foreach_lerp_(pe, [p.detach() for p in model.parameters()], 1 - d)
+        if be: torch._foreach_copy_(be, list(model.buffers()))
 
     def state_dict(self): return {'decay': self.decay, 'model': self.model.state_dict()}
     def load_state_dict(self, sd): self.decay = sd['decay']; self.model.load_state_dict(sd['model'])
