@@ -38,10 +38,14 @@ class FitResult:
         ax.set_xlabel('step'); ax.set_ylabel('loss')
         return ax
 
-def _draw(data, bs, g):
-    if callable(data) and not isinstance(data, Tensor): return data(bs, generator=g)
+def _draw(data, bs, g, rank:int=0, world:int=1):
+    "One rank's share of a global batch of bs * world: every rank draws the same global batch (the same `g`) and keeps its slice."
+    part = lambda b: b[rank * bs:(rank + 1) * bs] if world > 1 else b
+    if callable(data) and not isinstance(data, Tensor):
+        b = data(bs * world, generator=g)
+        return tuple(part(t) for t in b) if isinstance(b, (tuple, list)) else part(b)
     first = data[0] if isinstance(data, (tuple, list)) else data
-    idx = torch.randint(len(first), (bs,), generator=g)
+    idx = part(torch.randint(len(first), (bs * world,), generator=g))
     return tuple(d[idx.to(d.device)] for d in data) if isinstance(data, (tuple, list)) else data[idx.to(data.device)]
 
 def _to(batch, device, channels_last=False):
@@ -68,26 +72,36 @@ class _Loop:
     "What fit carries from step to step; `state` and `load` are each other's inverse (the checkpoint)."
     model: nn.Module; opt: torch.optim.Optimizer; sched: object; ema: EMA|None; scaler: object
     g_data: torch.Generator; g: torch.Generator; objs: dict; history: list = field(default_factory=list)
+    seed: int = 0; rank: int = 0; world: int = 1
 
     def state(self, step:int):
+        "The checkpoint; under DDP every rank must call it (it gathers each rank's random state), rank 0 writes it."
+        own = {'g': self.g.get_state(), 'torch_rng': torch.get_rng_state(),
+               'cuda_rng': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+        ranks = [own]
+        if self.world > 1: ranks = [None] * self.world; torch.distributed.all_gather_object(ranks, own)
         return {'step': step, 'model': self.model.state_dict(), 'opt': self.opt.state_dict(), 'sched': self.sched.state_dict(),
                 'ema': self.ema.state_dict() if self.ema else None, 'scaler': self.scaler.state_dict(), 'history': list(self.history),
-                'g_data': self.g_data.get_state(), 'g': self.g.get_state(), 'torch_rng': torch.get_rng_state(),
-                'cuda_rng': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                'g_data': self.g_data.get_state(), **ranks[0], 'world': self.world, 'ranks': ranks,
                 'extra': {k: v.state_dict() for k, v in self.objs.items()}}
 
     def load(self, sd:dict, where):
         self.model.load_state_dict(sd['model']); self.opt.load_state_dict(sd['opt']); self.sched.load_state_dict(sd['sched'])
         if self.ema is not None and sd['ema'] is not None: self.ema.load_state_dict(sd['ema'])
-        self.scaler.load_state_dict(sd['scaler']); self.history = list(sd['history'])
-        self.g_data.set_state(sd['g_data'].cpu()); self.g.set_state(sd['g'].cpu()); torch.set_rng_state(sd['torch_rng'].cpu())
-        if sd.get('cuda_rng') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all([s.cpu() for s in sd['cuda_rng']])
+        self.scaler.load_state_dict(sd['scaler']); self.history = list(sd['history']); self.g_data.set_state(sd['g_data'].cpu())
+        ranks = sd.get('ranks') or [{k: sd.get(k) for k in ('g', 'torch_rng', 'cuda_rng')}]
+        if len(ranks) == self.world:                     # the same world size: every rank takes up its own random streams
+            mine = ranks[self.rank]
+            self.g.set_state(mine['g'].cpu()); torch.set_rng_state(mine['torch_rng'].cpu())
+            if mine.get('cuda_rng') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all([s.cpu() for s in mine['cuda_rng']])
+        else:                                            # another world size: fresh per-rank streams, derived from the seed and step
+            self.g.manual_seed(self.seed + 1 + self.rank + 1_000_003 * sd['step']); torch.manual_seed(self.seed + 104_729 * self.rank + sd['step'])
         for k, v in self.objs.items():
             if k not in sd.get('extra', {}): raise KeyError(f"`extra` names {k!r} but the checkpoint {where} has no state for it")
             v.load_state_dict(sd['extra'][k])
         return sd['step']
 
-def _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device):
+def _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device, rank=0, world=1):
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay, fused=device.type == 'cuda')
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(warmup, steps, schedule))
     objs = dict(extra or {})
@@ -96,7 +110,8 @@ def _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, sch
         if hasattr(method, 'state_dict'): objs['method'] = method
     return _Loop(model, opt, sched, EMA(model, ema_decay) if ema_decay is not None else None,
                  torch.amp.GradScaler(device.type, enabled=(amp == 'fp16')),
-                 torch.Generator().manual_seed(seed), torch.Generator(device=device).manual_seed(seed + 1), objs)
+                 torch.Generator().manual_seed(seed), torch.Generator(device=device).manual_seed(seed + 1 + rank), objs,
+                 seed=seed, rank=rank, world=world)
 
 def _check_fit_args(steps, bs, amp, schedule, sync_every):
     if steps < 1: raise ValueError(f"`steps` must be >= 1, got {steps}")
@@ -112,6 +127,37 @@ def _compiled(model, compile):
     return torch.compile(model)
 
 # %% ../nbs/07_train.ipynb #n006
+def _setup(device, model):
+    "(device, rank, world size): a plain run is rank 0 of 1; under torchrun the process group starts from its environment."
+    dev = torch.device(device) if device is not None else module_device_dtype(model)[0]
+    dist = torch.distributed
+    if int(os.environ.get('WORLD_SIZE', '1')) <= 1 and not (dist.is_available() and dist.is_initialized()): return dev, 0, 1
+    if dev.type == 'cuda' and dev.index is None: dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+    if dev.type == 'cuda': torch.cuda.set_device(dev)
+    if not dist.is_initialized(): dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
+    return dev, dist.get_rank(), dist.get_world_size()
+
+class _DDP(nn.parallel.DistributedDataParallel):
+    "DDP whose attributes fall through to the wrapped model, so a loss reads sigma_data, T, ac, net... as on the model itself."
+    def __getattr__(self, name):
+        try: return super().__getattr__(name)
+        except AttributeError: return getattr(self.module, name)
+
+def _replicate(model, method, loop, device):
+    "Wrap `model` in DDP (which broadcasts rank 0's weights) and give every rank rank 0's EMA and target weights."
+    if getattr(method, 'gan', False):
+        raise NotImplementedError("fit under DDP: CTM's GAN discriminator would train apart on each rank; use gan=False under torchrun")
+    ddp = _DDP(model, device_ids=[device.index] if device.type == 'cuda' else None)
+    for m in (loop.ema.model if loop.ema else None, getattr(getattr(method, 'target', None), 'model', None)):
+        for t in (m.state_dict().values() if m is not None else ()): torch.distributed.broadcast(t, 0)
+    return ddp
+
+def _rank_mean(loss:Tensor, world:int):
+    "The loss averaged over the ranks (what the history records, and what the NaN guard sees on every rank at once)."
+    if world == 1: return loss
+    v = loss.detach().clone(); torch.distributed.all_reduce(v)
+    return v / world
+
 def _loss(loss_fn, fwd, batch, g, device, dtype):
     with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
         per_sample = getattr(loss_fn, 'loss', loss_fn)(fwd, batch, g)
@@ -139,7 +185,9 @@ def _record(loop, loss, pending, step, steps, sync_every, ckpt, bar):
     if sync_every == 1:
         v = loss.item()
         if not math.isfinite(v):
-            if ckpt is not None: _save(ckpt, loop.state(step))
+            if ckpt is not None:
+                st = loop.state(step)
+                if loop.rank == 0: _save(ckpt, st)
             _nonfinite(step, v, ckpt, ckpt is not None, bar)
         loop.history.append(v)
         return
@@ -172,32 +220,38 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
         checkpoint:str|Path|None=None, checkpoint_every:int=500, resume:bool=False,
         extra:dict|None=None,      # other objects with state_dict/load_state_dict to checkpoint
         seed:int=0, device=None, progress:bool=True, sync_every:int=1, log_every:int=50):
-    "Train `model` on `loss_fn` for `steps` steps; returns a `FitResult`."
+    "Train `model` on `loss_fn` for `steps` steps; returns a `FitResult`. Under `torchrun`, DDP with `bs` samples per rank."
     _check_fit_args(steps, bs, amp, schedule, sync_every)
-    device = torch.device(device) if device is not None else module_device_dtype(model)[0]
+    device, rank, world = _setup(device, model)
+    if world > 1: torch.manual_seed(seed + 104_729 * rank)   # each rank its own dropout masks
     model.to(device).train()
     if hasattr(loss_fn, 'to'): loss_fn.to(device)          # a method's own networks (target, discriminator) follow the model
     if channels_last: model.to(memory_format=torch.channels_last)
     method = loss_fn if hasattr(loss_fn, 'after_step') else None
-    loop = _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device)
+    loop = _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device, rank, world)
     ckpt, start = (Path(checkpoint) if checkpoint is not None else None), 0
     if ckpt is not None and resume and ckpt.exists(): start = loop.load(torch.load(ckpt, map_location=device, weights_only=False), ckpt)
-    if ckpt is not None: ckpt.parent.mkdir(parents=True, exist_ok=True)
-    fwd, dtype, after = _compiled(model, compile), {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp), _after_step(method)
+    if ckpt is not None and rank == 0: ckpt.parent.mkdir(parents=True, exist_ok=True)
+    net = _replicate(model, method, loop, device) if world > 1 else model
+    fwd, dtype, after = _compiled(net, compile), {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp), _after_step(method)
     pending, t0 = [], time.time()
-    bar = tqdm(total=steps, initial=start, disable=not progress, desc='fit', dynamic_ncols=True)
+    bar = tqdm(total=steps, initial=start, disable=not progress or rank != 0, desc='fit', dynamic_ncols=True)
     for step in range(start, steps):
-        batch = _to(_draw(data, bs, loop.g_data), device, channels_last)
+        batch = _to(_draw(data, bs, loop.g_data, rank, world), device, channels_last)
         loss = _loss(loss_fn, fwd, batch, loop.g, device, dtype)
-        if sync_every == 1: _record(loop, loss, pending, step, steps, sync_every, ckpt, bar)
+        logged = _rank_mean(loss, world)
+        if sync_every == 1: _record(loop, logged, pending, step, steps, sync_every, ckpt, bar)
         _update(loop, loss, grad_clip)
         if after is not None: after(model, step + 1, batch, loop.g)
-        if sync_every > 1: _record(loop, loss, pending, step, steps, sync_every, ckpt, bar)
+        if sync_every > 1: _record(loop, logged, pending, step, steps, sync_every, ckpt, bar)
         done = step + 1
         if done % log_every == 0 or done == steps:
             bar.set_postfix(loss=f"{sum(loop.history[-log_every:]) / max(1, len(loop.history[-log_every:])):.4f}")
         bar.update(1)
-        if ckpt is not None and (done % checkpoint_every == 0 or done == steps) and not pending: _save(ckpt, loop.state(done))
+        if ckpt is not None and (done % checkpoint_every == 0 or done == steps) and not pending:
+            st = loop.state(done)                       # every rank gathers; rank 0 writes
+            if rank == 0: _save(ckpt, st)
     bar.close()
+    if world > 1: torch.distributed.barrier()                 # rank 0's last checkpoint is on disk before any rank goes on
     model.eval()
     return FitResult(model, loop.ema.model if loop.ema else None, loop.history, steps, ckpt, time.time() - t0)
