@@ -11,7 +11,7 @@ from typing import Callable
 import torch
 from .core import default_device, plot_2d, show_images, sigma_range
 from .toy import oracle_mixture, load_dataset, TOY_SETS
-from .nets import MLP, UNet
+from .nets import MLP, UNet, init_from
 from .edm import Denoiser, edm_loss
 from .train import fit
 from .metrics import sliced_wasserstein, mmd, metric_floor
@@ -25,8 +25,8 @@ from .lora import train_latent_lcm_lora, with_loras
 from .evaluate import NFES, sample_at_nfe, quality_per_nfe, markdown_table, consistency_rows, sample_consistency
 
 # %% auto #0
-__all__ = ['TOY_LEVELS', 'METHODS', 'Recipe', 'recipe', 'make_net', 'train_method', 'save_model', 'load_model', 'sample_model',
-           'save_samples', 'train_model', 'demo', 'ict_ablation_rows']
+__all__ = ['TOY_LEVELS', 'METHODS', 'CTM_COST', 'Recipe', 'recipe', 'make_net', 'train_method', 'save_model', 'load_model',
+           'sample_model', 'save_samples', 'train_model', 'demo', 'ict_ablation_rows']
 
 # %% ../nbs/90_recipes.ipynb #c005
 TOY_LEVELS = {'cd': 18, 'ct': 41, 'ict': 161, 'ctm': 18}   # the (final) number of levels each method uses on 2-D data
@@ -46,6 +46,7 @@ class Recipe:
     as_consistency: Callable|None = None   # the model as a consistency function f(x, sigma), for scoring; None: itself
     pipeline: Callable|None = None  # pipeline(x, y, steps, **kw) -> model: a method with stages of its own (LCM: autoencoder, teacher, LCD)
     build: Callable|None = None     # build(shape) -> the untrained model, where it is not model(make_net(shape))
+    init_from_teacher: bool = False # start the student's net from the teacher's weights (CTM's practice)
 
 def _heun(m, z, nfe, taus, gamma, seed): return sample_at_nfe(m, 'heun', nfe, z)[0]
 def _gamma(m, z, nfe, taus, gamma, seed):
@@ -64,7 +65,7 @@ METHODS = {
     'ct': Recipe('CT', ConsistencyModel, _ct),
     'ict': Recipe('iCT', ConsistencyModel, _ict, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, dropout=0.1, sample_ema=True),
     'ctm': Recipe('CTM', CTMModel, _ctm, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, needs_teacher=True, sample_ema=True,
-                  n_extra=1, sample=_gamma, as_consistency=CTMAsConsistency),
+                  n_extra=1, sample=_gamma, as_consistency=CTMAsConsistency, init_from_teacher=True),
     'lcm': Recipe('LCM', None, None, pipeline=train_latent_lcm, build=LatentLCM),
     'lcm-lora': Recipe('LCM-LoRA', None, None, pipeline=train_latent_lcm_lora, build=LatentLCM),
 }
@@ -95,6 +96,7 @@ def train_method(method:str, data, shape, steps:int, teacher=None, device=None, 
     if r.needs_teacher and teacher is None: raise ValueError(f"method={method!r} needs a `teacher` denoiser")
     torch.manual_seed(seed)
     model = r.model(make_net(shape, method))
+    if r.init_from_teacher and isinstance(getattr(teacher, 'net', None), torch.nn.Module): init_from(model.net, teacher.net)
     res = fit(model, r.method(model, steps, teacher, len(shape) == 1), data, steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10),
               device=device, progress=progress, seed=seed, checkpoint=checkpoint, resume=resume, **{**r.fit, **fit_kw})
     return (res.ema if r.sample_ema else model).eval(), res
@@ -188,13 +190,18 @@ def _consistency_demo_rows(gm, teacher, cm_steps, ref, val, metrics, device, pro
     rows, students = [], {}
     for method, r in METHODS.items():
         if r.model is Denoiser or r.pipeline: continue          # the teacher itself; LCM (latent, labelled images) is notebook 17
-        m, _ = train_method(method, gm.sample, (2,), cm_steps, teacher=teacher, device=device, progress=progress, seed=seed)
+        n_steps = max(1, cm_steps // CTM_COST) if method == 'ctm' else cm_steps
+        ema = {'ema_decay': min(0.999, 1 - 10 / n_steps)} if r.sample_ema else {}   # an EMA window of at most a tenth of the run
+        m, _ = train_method(method, gm.sample, (2,), n_steps, teacher=teacher, device=device, progress=progress, seed=seed, **ema)
         students[r.label] = f = r.as_consistency(m) if r.as_consistency else m
-        rows += consistency_rows(f"{r.label} ({cm_steps} steps)", f, ref, metrics, val=val, seed=seed + 2,
-                                 candidates=cm_sigmas(TOY_LEVELS[method]).tolist())
+        levels = cm_sigmas(TOY_LEVELS[method]).tolist()
+        rows += consistency_rows(f"{r.label} ({n_steps} steps)", f, ref, metrics, val=val, seed=seed + 2,
+                                 candidates=levels[::max(1, len(levels) // 40)])              # at most ~40 candidate taus
     return rows, students
 
-def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, progress:bool=True, seed:int=0, cm_steps:int=2000):
+CTM_COST = 3   # the demo trains CTM for cm_steps // 3 steps: one CTM step costs about as much as three to five CD steps
+
+def demo(out='demo_out', steps:int=1500, n:int=1000, nfes=NFES, device=None, progress:bool=True, seed:int=0, cm_steps:int=600):
     "Train the EDM teacher on the 2-D oracle; write the quality-per-NFE tables, a figure and the checkpoint to `out`."
     if steps < 1: raise ValueError(f"`steps` must be >= 1, got {steps}")
     if n < 100: raise ValueError(f"`n` must be >= 100 for meaningful metrics, got {n}")
@@ -213,7 +220,7 @@ def demo(out='demo_out', steps:int=3000, n:int=2000, nfes=NFES, device=None, pro
           "Lower is better; the floor is two independent true sample sets. A number in brackets is the NFE actually spent.\n\n"
           + '\n\n'.join(markdown_table(rows, m, floors[m]) for m in metrics) + '\n')
     if cm_rows:
-        md += ("\nConsistency models distilled (CD, CTM; Heun teacher = the EDM teacher above) and trained without a teacher (CT, iCT) on the same data; "
+        md += ("\nConsistency models distilled (CD, and CTM initialised from the teacher's weights; Heun teacher = the EDM teacher above) and trained without a teacher (CT, iCT) on the same data; "
                "two-step τ by greedy search on a separate validation set:\n\n" + '\n\n'.join(markdown_table(cm_rows, m, floors[m]) for m in metrics) + '\n')
     (out/'nfe_table.md').write_text(md)
     (out/'nfe_table.json').write_text(json.dumps({'rows': rows, 'floors': floors, 'steps': steps, 'n': n}, indent=1))
