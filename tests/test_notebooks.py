@@ -1,7 +1,8 @@
 """Run every notebook in `nbs/` through nbdev's own test runner, one pytest test per notebook.
 
 `tst_flags` from settings.ini are honoured; the `cuda` flag is added by itself when a GPU is visible,
-and extra flags come from the environment: `NBDEV_TEST_FLAGS="slow"`.
+and extra flags come from the environment: `NBDEV_TEST_FLAGS="slow"`. pytest.ini runs them on every core (pytest-xdist,
+each worker with its share of torch threads: tests/conftest.py), the longest first.
 `nbdev.test` is imported as a module so that pytest does not collect its `test_nb` as a test.
 """
 import os
@@ -21,9 +22,14 @@ def _settings():
     return cfg['DEFAULT']
 
 
+# The longest notebooks first (measured on two cores), so that parallel workers finish together.
+SLOWEST_FIRST = ('17_latent', '15_ctm', '13_ict', '90_recipes', '07_train', '06_edm', '08_metrics')
+
+
 def _notebooks():
-    return sorted(p for p in NBS.rglob('*.ipynb')
-                  if not any(part.startswith(('_', '.')) for part in p.relative_to(NBS).parts))
+    nbs = sorted(p for p in NBS.rglob('*.ipynb') if not any(part.startswith(('_', '.')) for part in p.relative_to(NBS).parts))
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    return sorted(nbs, key=lambda p: rank.get(p.stem, len(rank)))
 
 
 def _flags():
