@@ -6,7 +6,7 @@ parameters), the style teacher's DDIM-50, and the grid of base + λ₁ τ_style 
 import argparse, json, time
 from pathlib import Path
 import torch
-from consistency_edu.lora import lcm_lora_experiment, lcm_lora_markdown
+from consistency_edu.lcm_lora import lcm_lora_experiment, lcm_lora_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,7 @@ from .ct import CTLoss
 from .ict import ICTLoss
 from .ctm import CTMModel, CTMLoss, CTMAsConsistency, sample_gamma
 from .latent import LatentLCM, train_latent_lcm
-from .lora import train_latent_lcm_lora, with_loras
+from .lcm_lora import train_latent_lcm_lora, with_loras
 from .evaluate import NFES, sample_at_nfe, quality_per_nfe, markdown_table, consistency_rows, sample_consistency
 
 # %% auto #0
