@@ -24,7 +24,7 @@ from consistency_edu.ct import CTLoss
 from consistency_edu.ict import ICTLoss
 from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency
 from consistency_edu.metrics import digits_fd, LPIPS
-from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step
+from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step, bench_setup
 from consistency_edu.recipes import ict_ablation_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +42,8 @@ def main():
     p.add_argument('--ablation-steps', type=int, default=None); p.add_argument('--skip', nargs='*', default=[], help='row names not to run');
     p.add_argument('--render', action='store_true', help='only rewrite the table from --resume'); p.add_argument('--device', default='cuda'); p.add_argument('--parts', nargs='+', default=['table1', 'ablation'])
     a = p.parse_args()
-    dev, t0 = torch.device(a.device), time.time()
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
-    out = Path(a.out_dir) if a.out_dir else ROOT
-    (out/'nbs').mkdir(parents=True, exist_ok=True); (out/'bench'/'results').mkdir(parents=True, exist_ok=True)
-    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU'
+    dev, out, name = bench_setup(a.device, a.out_dir, ROOT)
+    t0 = time.time()
     x, _ = load_digits('train', size=a.size)
     x_test, x_train_ref = load_digits('test', size=a.size)[0], x[:len(load_digits('test')[0])]
     fd = lambda s, ref=x_test: digits_fd(s.float().clamp(-1, 1).cpu(), ref)

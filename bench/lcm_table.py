@@ -7,6 +7,7 @@ latent consistency distillation (L2 and LCM's element-wise Huber), and the table
 import argparse, json, time
 from pathlib import Path
 import torch
+from consistency_edu.evaluate import bench_setup
 from consistency_edu.toy import load_digits
 from consistency_edu.metrics import digits_classifier, digits_fd
 from consistency_edu.latent import train_autoencoder, train_latent_teacher, train_lcm, LatentLCM, latent_rows
@@ -21,11 +22,8 @@ def main():
     p.add_argument('--metrics', nargs='+', default=['l2', 'huber']); p.add_argument('--lr', type=float, default=1e-4)
     p.add_argument('--out-dir', default=None); p.add_argument('--device', default='cuda')
     a = p.parse_args()
-    dev, t0 = torch.device(a.device), time.time()
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
-    out = Path(a.out_dir) if a.out_dir else ROOT
-    (out/'nbs').mkdir(parents=True, exist_ok=True); (out/'bench'/'results').mkdir(parents=True, exist_ok=True)
-    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU'
+    dev, out, name = bench_setup(a.device, a.out_dir, ROOT)
+    t0 = time.time()
     (xtr, ytr), (xte, _) = load_digits('train'), load_digits('test')
     clf, acc_real = digits_classifier()
     common = dict(device=dev, progress=False, sync_every=50)

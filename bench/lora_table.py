@@ -6,6 +6,7 @@ parameters), the style teacher's DDIM-50, and the grid of base + λ₁ τ_style 
 import argparse, json, time
 from pathlib import Path
 import torch
+from consistency_edu.evaluate import bench_setup
 from consistency_edu.lcm_lora import lcm_lora_experiment, lcm_lora_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,11 +19,7 @@ def main():
     p.add_argument('--bs', type=int, default=512); p.add_argument('--per-class', type=int, default=200)
     p.add_argument('--out-dir', default=None); p.add_argument('--device', default='cuda')
     a = p.parse_args()
-    dev = torch.device(a.device)
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
-    out = Path(a.out_dir) if a.out_dir else ROOT
-    (out/'nbs').mkdir(parents=True, exist_ok=True); (out/'bench'/'results').mkdir(parents=True, exist_ok=True)
-    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU'
+    dev, out, name = bench_setup(a.device, a.out_dir, ROOT)
     r = lcm_lora_experiment(a.ae_steps, a.teacher_steps, a.lcd_steps, a.style_steps, a.ch, a.rank, a.w, a.per_class, bs=a.bs, device=dev)
     head = (f"Measured on {name}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}: autoencoder (digits and thick digits) "
             f"{a.ae_steps} steps, teacher U-Net ch {a.ch} {a.teacher_steps} steps, full LCM and LCM-LoRA {a.lcd_steps} LCD steps each, "

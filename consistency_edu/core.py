@@ -11,10 +11,10 @@ from torch import Tensor
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['T4_BANDWIDTH', 'T4_MEMORY', 'BANDWIDTH', 'SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'append_dims', 'append_zero',
-           'check_tensor', 'as_sigma', 'module_device_dtype', 'check_module_input', 'default_device', 'seed_everything',
-           'randn_like', 'gpu_settings', 'amp_dtype', 'gpu_start', 'gpu_report', 'sigma_range', 'EMA', 'image_grid',
-           'show_images', 'plot_2d']
+__all__ = ['T4_MEMORY', 'BANDWIDTH', 'SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'append_dims', 'append_zero', 'check_tensor',
+           'as_sigma', 'module_device_dtype', 'check_module_input', 'default_device', 'seed_everything', 'randn_like',
+           'gpu_settings', 'amp_dtype', 'gpu_start', 'gpu_report', 'sigma_range', 'EMA', 'image_grid', 'show_images',
+           'plot_2d']
 
 # %% ../nbs/00_core.ipynb #c005
 def append_dims(x:Tensor, # tensor to extend
@@ -97,7 +97,7 @@ def randn_like(x:Tensor, generator:torch.Generator|None=None):
     return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
 
 # %% ../nbs/00_core.ipynb #x002
-T4_BANDWIDTH, T4_MEMORY = 320e9, 16e9      # bytes/s and bytes of Colab's T4
+T4_MEMORY = 16e9                           # bytes of Colab's T4
 BANDWIDTH = {'H100': 3.35e12, 'H200': 4.8e12, 'A100': 2.0e12, 'L4': 300e9, 'T4': 320e9}   # HBM/GDDR bytes/s by card name
 
 def gpu_settings(device=None):
@@ -128,7 +128,7 @@ def gpu_report(start:float, device=None):
     if peak > T4_MEMORY: raise MemoryError(f"this cell peaked at {peak / 1e9:.1f} GB, more than a T4's 16 GB")
     bw = next((v for k, v in BANDWIDTH.items() if k in name), None)
     return {'card': name, 'seconds': round(seconds, 1), 'peak memory (GB)': round(peak / 1e9, 2),
-            'T4 estimate (s, by memory bandwidth)': round(seconds * bw / T4_BANDWIDTH) if bw else 'unknown card'}
+            'T4 estimate (s, by memory bandwidth)': round(seconds * bw / BANDWIDTH['T4']) if bw else 'unknown card'}
 
 # %% ../nbs/00_core.ipynb #n009
 SIGMA_MIN, SIGMA_MAX, SIGMA_DATA = 0.002, 80., 0.5

@@ -5,6 +5,7 @@
 # %% ../nbs/10_evaluate.ipynb #c002
 from __future__ import annotations
 import platform
+from pathlib import Path
 import torch
 from torch import Tensor
 from .core import check_tensor, sigma_range
@@ -16,7 +17,7 @@ from .consistency import ExactConsistencyFunction, greedy_tau_search, sample_mul
 # %% auto #0
 __all__ = ['NFES', 'steps_for_nfe', 'sigmas_for', 'sample_at_nfe', 'quality_per_nfe', 'markdown_table', 'md_table',
            'sample_consistency', 'sample_steps', 'two_step', 'consistency_rows', 'f_star_error', 'f_star_error_target',
-           'OracleEval', 'run_header']
+           'OracleEval', 'run_header', 'bench_setup']
 
 # %% ../nbs/10_evaluate.ipynb #c005
 NFES = (1, 2, 5, 10, 18, 35, 79)
@@ -150,3 +151,11 @@ def run_header(device=None):
     dev = torch.device(device) if device is not None else torch.device('cpu')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'CPU ({platform.machine()}, {torch.get_num_threads()} threads)'
     return f"{name}, torch {torch.__version__}"
+
+def bench_setup(device, out_dir=None, root=None):
+    "A GPU bench script's start: (device, output root with nbs/ and bench/results/ made, the card's name); stops if CUDA is asked for and missing."
+    dev = torch.device(device)
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
+    out = Path(out_dir) if out_dir else Path(root or '.')
+    (out/'nbs').mkdir(parents=True, exist_ok=True); (out/'bench'/'results').mkdir(parents=True, exist_ok=True)
+    return dev, out, (torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU')
