@@ -12,7 +12,7 @@ import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
-from .core import EMA, module_device_dtype
+from .core import EMA, amp_dtype, module_device_dtype
 
 # %% auto #0
 __all__ = ['FitResult', 'fit']
@@ -233,7 +233,7 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
     if ckpt is not None and resume and ckpt.exists(): start = loop.load(torch.load(ckpt, map_location=device, weights_only=False), ckpt)
     if ckpt is not None and rank == 0: ckpt.parent.mkdir(parents=True, exist_ok=True)
     net = _replicate(model, method, loop, device) if world > 1 else model
-    fwd, dtype, after = _compiled(net, compile), {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp), _after_step(method)
+    fwd, dtype, after = _compiled(net, compile), amp_dtype(amp), _after_step(method)
     pending, t0 = [], time.time()
     bar = tqdm(total=steps, initial=start, disable=not progress or rank != 0, desc='fit', dynamic_ncols=True)
     for step in range(start, steps):
