@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from .core import EMA, amp_dtype, module_device_dtype
 
 # %% auto #0
-__all__ = ['FitResult', 'fit']
+__all__ = ['COMPILE_MODES', 'FitResult', 'fit']
 
 # %% ../nbs/07_train.ipynb #c008
 @dataclass
@@ -26,7 +26,8 @@ class FitResult:
     history: list = field(default_factory=list)
     step: int = 0
     checkpoint: Path|None = None
-    seconds: float = 0.
+    seconds: float = 0.             # wall-clock training time (callbacks excluded)
+    callback_seconds: float = 0.    # time spent in `fit`'s callback
 
     def plot_loss(self, smooth:int=50, ax=None, log:bool=True):
         "Plot the loss history with a running mean over `smooth` steps."
@@ -120,11 +121,13 @@ def _check_fit_args(steps, bs, amp, schedule, sync_every):
     if schedule not in ('constant', 'cosine'): raise ValueError(f"`schedule` must be 'constant' or 'cosine', got {schedule!r}")
     if sync_every < 1: raise ValueError(f"`sync_every` must be >= 1, got {sync_every}")
 
+COMPILE_MODES = (False, True, 'default', 'reduce-overhead', 'max-autotune', 'max-autotune-no-cudagraphs')
+
 def _compiled(model, compile):
     if not compile: return model
     import torch._inductor.config as inductor_config   # compiled random ops must draw what eager ones draw: a consistency
     inductor_config.fallback_random = True              # loss replays one dropout mask in an eager target pass
-    return torch.compile(model)
+    return torch.compile(model, mode=None if compile is True else compile)
 
 # %% ../nbs/07_train.ipynb #n006
 def _setup(device, model):
@@ -205,6 +208,16 @@ def _after_step(method):
     wants = 'batch' in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
     return (lambda m, k, b, g: method.after_step(m, k, batch=b, generator=g)) if wants else (lambda m, k, b, g: method.after_step(m, k))
 
+def _call_back(callback, model, loop, done, ckpt, t0, cb_time, device):
+    "Call `callback` with the run so far (training seconds measured after the GPU finished); return the seconds it took."
+    if device.type == 'cuda': torch.cuda.synchronize(device)
+    t = time.time()
+    was = model.training
+    callback(FitResult(model, loop.ema.model if loop.ema else None, loop.history, done, ckpt, t - t0 - cb_time))
+    model.train(was)
+    if device.type == 'cuda': torch.cuda.synchronize(device)
+    return time.time() - t
+
 # %% ../nbs/07_train.ipynb #n007
 def fit(model:nn.Module, # the module to train (moved to `device`)
         loss_fn:Callable, # a method (with .loss and .after_step), or loss_fn(model, batch, generator) -> one loss per sample
@@ -215,13 +228,18 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
         ema_decay:float|None=None, # keep an EMA of the weights, updated after each step
         grad_clip:float|None=None, # clip the global gradient norm
         amp:str|None=None,         # None, 'bf16' or 'fp16' autocast (fp16 with a GradScaler)
-        compile:bool=False,        # run the forward/backward through torch.compile
+        compile:bool|str=False,    # torch.compile the model: True, or a mode ('reduce-overhead': CUDA graphs, for launch-bound steps)
         channels_last:bool=False,  # images in channels-last memory format (faster convs with bf16 + compile on GPUs)
         checkpoint:str|Path|None=None, checkpoint_every:int=500, resume:bool=False,
         extra:dict|None=None,      # other objects with state_dict/load_state_dict to checkpoint
-        seed:int=0, device=None, progress:bool=True, sync_every:int=1, log_every:int=50):
+        seed:int=0, device=None, progress:bool=True, sync_every:int=1, log_every:int=50,
+        callback:Callable|None=None, # callback(FitResult so far) on rank 0 every `callback_every` steps and at the end
+        callback_every:int=0):       # its time is kept out of the result's `seconds` (and in `callback_seconds`)
     "Train `model` on `loss_fn` for `steps` steps; returns a `FitResult`. Under `torchrun`, DDP with `bs` samples per rank."
     _check_fit_args(steps, bs, amp, schedule, sync_every)
+    if compile not in COMPILE_MODES: raise ValueError(f"`compile` must be one of {COMPILE_MODES}, got {compile!r}")
+    if callback is not None and (callback_every < 1 or callback_every % sync_every):
+        raise ValueError(f"`callback_every` must be a positive multiple of `sync_every` ({sync_every}) with a callback, got {callback_every}")
     device, rank, world = _setup(device, model)
     if world > 1: torch.manual_seed(seed + 104_729 * rank)   # each rank its own dropout masks
     model.to(device).train()
@@ -232,11 +250,14 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
     ckpt, start = (Path(checkpoint) if checkpoint is not None else None), 0
     if ckpt is not None and resume and ckpt.exists(): start = loop.load(torch.load(ckpt, map_location=device, weights_only=False), ckpt)
     if ckpt is not None and rank == 0: ckpt.parent.mkdir(parents=True, exist_ok=True)
+    graphs = compile in ('reduce-overhead', 'max-autotune') and device.type == 'cuda'
+    if graphs and world > 1: raise ValueError(f"`compile={compile!r}` (CUDA graphs) is not supported under DDP: use compile=True with torchrun")
     net = _replicate(model, method, loop, device) if world > 1 else model
     fwd, dtype, after = _compiled(net, compile), amp_dtype(amp), _after_step(method)
-    pending, t0 = [], time.time()
+    pending, t0, cb_time = [], time.time(), 0.
     bar = tqdm(total=steps, initial=start, disable=not progress or rank != 0, desc='fit', dynamic_ncols=True)
     for step in range(start, steps):
+        if graphs: torch.compiler.cudagraph_mark_step_begin()  # a new step: the graphs' outputs of the last one may be overwritten
         batch = _to(_draw(data, bs, loop.g_data, rank, world), device, channels_last)
         loss = _loss(loss_fn, fwd, batch, loop.g, device, dtype)
         logged = _rank_mean(loss, world)
@@ -251,7 +272,9 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
         if ckpt is not None and (done % checkpoint_every == 0 or done == steps) and not pending:
             st = loop.state(done)                       # every rank gathers; rank 0 writes
             if rank == 0: _save(ckpt, st)
+        if callback is not None and rank == 0 and (done % callback_every == 0 or done == steps) and not pending:
+            cb_time += _call_back(callback, model, loop, done, ckpt, t0, cb_time, device)
     bar.close()
     if world > 1: torch.distributed.barrier()                 # rank 0's last checkpoint is on disk before any rank goes on
     model.eval()
-    return FitResult(model, loop.ema.model if loop.ema else None, loop.history, steps, ckpt, time.time() - t0)
+    return FitResult(model, loop.ema.model if loop.ema else None, loop.history, steps, ckpt, time.time() - t0 - cb_time, cb_time)

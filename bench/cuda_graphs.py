@@ -1,0 +1,79 @@
+"""CUDA graphs in `fit`: milliseconds per training step of each method at a launch-bound size, `compile=True` against
+`compile='reduce-overhead'` (torch.compile with CUDA graphs), with the teacher eager or compiled the same way.
+
+Digits 16×16, U-Net ch 32 (1, 2, 2; one res block), batch 512, bf16 autocast, channels-last, fused AdamW, a host sync every
+50 steps; 300 steps per row, steps 100 → 300 timed through `fit`'s callback (which synchronises the GPU). At this size a step
+does ≈ 5 ms of GPU work and hundreds of kernel launches: the CPU, not the GPU, sets the pace — what CUDA graphs remove.
+Writes bench/results/cuda_graphs.json and nbs/_cuda_graphs.md.
+
+    python bench/cuda_graphs.py [--methods edm ict cd ctm] [--render]
+"""
+import argparse, json, time
+from pathlib import Path
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = {'edm': 'EDM', 'ict': 'iCT', 'cd': 'CD (Heun)', 'ctm': 'CTM + DSM'}
+
+
+def measure(methods):
+    from consistency_edu.toy import load_digits
+    from consistency_edu.nets import UNet, init_from
+    from consistency_edu.edm import Denoiser, edm_loss
+    from consistency_edu.train import fit
+    from consistency_edu.consistency import ConsistencyModel
+    from consistency_edu.cd import CDLoss
+    from consistency_edu.ict import ICTLoss
+    from consistency_edu.ctm import CTMModel, CTMLoss
+    from consistency_edu.recipes import ict_ablation_rows
+    torch._dynamo.config.cache_size_limit = 64
+    x = load_digits('train', size=16)[0].cuda()
+    unet = lambda **kw: UNet(in_ch=1, ch=32, ch_mult=(1, 2, 2), num_res=1, **kw)
+    teacher = Denoiser(unet()).cuda().eval().requires_grad_(False)
+    _, lkw, nkw = ict_ablation_rows(160, dropout=0.2)[6]
+    def make(meth, tmode):
+        torch.manual_seed(0)
+        t = teacher if not tmode else torch.compile(teacher, mode=None if tmode is True else tmode)
+        if meth == 'edm': return Denoiser(unet()), (lambda m, xb, g: edm_loss(m, xb, generator=g))
+        if meth == 'cd': m = ConsistencyModel(unet()); return m, CDLoss(m, t, N=18, mu=0.95, solver='heun')
+        if meth == 'ict': m = ConsistencyModel(unet(emb='fourier', **nkw)); return m, ICTLoss(m, K=300, **lkw)
+        m = CTMModel(unet(n_extra=1)); init_from(m.net, teacher.net); return m, CTMLoss(m, t, N=18)
+    rows = []
+    for meth in methods:
+        for mode in (True, 'reduce-overhead'):
+            for tmode in ((False, mode) if meth in ('cd', 'ctm') else (False,)):
+                marks = []
+                m, L = make(meth, tmode)
+                row = {'method': meth, 'compile': mode, 'teacher_compile': tmode}
+                try:
+                    r = fit(m, L, x, steps=300, bs=512, lr=2e-4, ema_decay=0.999, device='cuda', progress=False, sync_every=50, amp='bf16',
+                            compile=mode, channels_last=True, callback=lambda r: marks.append(r.seconds), callback_every=100)
+                    row |= {'ms_per_step': (marks[-1] - marks[0]) / 200 * 1000, 'warmup_s': marks[0], 'loss_last50': sum(r.history[-50:]) / 50}
+                except Exception as e: row['failed'] = repr(e)[:300]
+                rows.append(row); print(row, flush=True)
+    return {'card': torch.cuda.get_device_name(), 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%d'), 'rows': rows}
+
+
+def markdown(res):
+    md = [f"Measured on {res['card']}, torch {res['torch']}, {res['date']}, by `bench/cuda_graphs.py`: one training step through `fit` "
+          f"(digits 16×16, U-Net ch 32, batch 512, bf16, channels-last, fused AdamW), ms per step over steps 100 → 300. "
+          + res.get('note', ''), '',
+          '| method | fit `compile` | teacher | ms/step | × `compile=True` (same teacher) | warm-up s |', '|---|---|---|---|---|---|']
+    base = {(r['method'], bool(r['teacher_compile'])): r.get('ms_per_step') for r in res['rows'] if r['compile'] is True}
+    for r in res['rows']:
+        tname = {False: 'eager', True: 'compiled', 'reduce-overhead': 'CUDA graphs'}[r['teacher_compile']] if r['method'] in ('cd', 'ctm') else '—'
+        if 'failed' in r:
+            md.append(f"| {NAMES[r['method']]} | `{r['compile']!r}` | {tname} | {r['failed']} | | |"); continue
+        b = base.get((r['method'], bool(r['teacher_compile'])))
+        md.append(f"| {NAMES[r['method']]} | `{r['compile']!r}` | {tname} | {r['ms_per_step']:.1f} | {b / r['ms_per_step']:.2f}× | {r['warmup_s']:.0f} |")
+    return '\n'.join(md)
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--methods', nargs='+', default=list(NAMES)); ap.add_argument('--render', action='store_true')
+    a = ap.parse_args()
+    path = ROOT/'bench'/'results'/'cuda_graphs.json'
+    res = json.loads(path.read_text()) if a.render else measure(a.methods)
+    if not a.render: path.write_text(json.dumps(res, indent=1))
+    (ROOT/'nbs'/'_cuda_graphs.md').write_text(markdown(res) + '\n'); print(markdown(res))

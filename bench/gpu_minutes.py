@@ -1,0 +1,168 @@
+"""Quality per GPU-minute on digits: how close CD, iCT and CTM get to their teacher within a stated GPU budget.
+
+One EDM teacher (its training time stated apart) is trained on the bundled digits; then each method trains for a budget of
+`--minutes` GPU-minutes with the efficient step (bf16 autocast, torch.compile with CUDA graphs of the online network and the teacher,
+channels-last, fused AdamW, a host sync every 50 steps, data on the device), at the batch and net size given. The number
+of steps that fills the budget comes from a short timed probe of the same step; compile warm-up is counted inside the budget.
+`fit`'s callback scores the EMA of the student at five points of the run — FD at NFE 1 and at NFE 2 (τ by greedy search
+against the train split), against the test digits — so each method gives a curve of FD against GPU-minutes.
+Writes nbs/_gpu_minutes.md, nbs/_gpu_minutes.png and bench/results/gpu_minutes.json.
+
+    python bench/gpu_minutes.py [--minutes 5] [--size 16] [--ch 32] [--bs 512] [--methods cd ict ctm] [--device cuda]
+"""
+import argparse, json, time
+from pathlib import Path
+import torch
+from consistency_edu.toy import load_digits
+from consistency_edu.nets import UNet, init_from
+from consistency_edu.edm import Denoiser, edm_loss
+from consistency_edu.train import fit
+from consistency_edu.consistency import ConsistencyModel
+from consistency_edu.cd import CDLoss
+from consistency_edu.ict import ICTLoss
+from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency
+from consistency_edu.metrics import digits_fd
+from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step, bench_setup
+from consistency_edu.recipes import ict_ablation_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ctm': 'CTM + DSM, from the teacher'}
+TARGETS = {'cd': 1.5, 'ict': 1.5, 'ctm': 1.0}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--minutes', type=float, default=5.); p.add_argument('--size', type=int, default=16)
+    p.add_argument('--ch', type=int, default=32); p.add_argument('--bs', type=int, default=512)
+    p.add_argument('--teacher-steps', type=int, default=6000); p.add_argument('--n', type=int, default=1000)
+    p.add_argument('--methods', nargs='+', default=['ict', 'cd', 'ctm']); p.add_argument('--points', type=int, default=5)
+    p.add_argument('--probe', type=int, default=100, help='steps of the timing probe (the last half is timed)')
+    p.add_argument('--device', default='cuda'); p.add_argument('--out-dir', default=None)
+    p.add_argument('--render', action='store_true', help='only rewrite the table and figure from bench/results/gpu_minutes.json')
+    a = p.parse_args()
+    if a.render:
+        res = json.loads((ROOT/'bench'/'results'/'gpu_minutes.json').read_text())
+        (ROOT/'nbs'/'_gpu_minutes.md').write_text(markdown(res) + '\n'); plot(res, ROOT/'nbs'/'_gpu_minutes.png'); return
+    dev, out, card = bench_setup(a.device, a.out_dir, ROOT)
+    cuda = dev.type == 'cuda'
+    for k in ('cache_size_limit', 'recompile_limit'):         # several students and a teacher share the U-Net's forward code
+        if hasattr(torch._dynamo.config, k): setattr(torch._dynamo.config, k, 64)
+    x, _ = load_digits('train', size=a.size)
+    x_test = load_digits('test', size=a.size)[0]
+    x_ref = x[:len(x_test)]                                    # τ is searched against train digits, FD reported against test
+    x = x.to(dev)
+    fd = lambda s, ref=x_test: digits_fd(s.float().clamp(-1, 1).cpu(), ref)
+    floor = fd(x_ref)
+    z = torch.randn(a.n, 1, a.size, a.size, generator=torch.Generator().manual_seed(13)).to(dev)
+    unet = lambda **kw: UNet(in_ch=1, ch=a.ch, ch_mult=(1, 2, 2), num_res=1, **kw)
+    sync = min(50, a.probe // 2)
+    fast = dict(bs=a.bs, warmup=100, schedule='cosine', device=dev, progress=False, sync_every=sync,
+                amp='bf16' if cuda else None, compile='reduce-overhead' if cuda else False, channels_last=cuda)
+    res = {'card': card, 'torch': torch.__version__, 'args': vars(a), 'floor': floor, 'methods': {}}
+    t0 = time.time()
+
+    def write():
+        (out/'bench'/'results'/'gpu_minutes.json').write_text(json.dumps(res, indent=1))
+        (out/'nbs'/'_gpu_minutes.md').write_text(markdown(res) + '\n')
+
+    torch.manual_seed(0)
+    rt = fit(Denoiser(unet()), lambda m, xb, g: edm_loss(m, xb, generator=g), x, steps=a.teacher_steps, lr=4e-4, ema_decay=0.999, **fast)
+    teacher = rt.ema.eval().requires_grad_(False)
+    rows = quality_per_nfe({'teacher': teacher}, x_test.to(dev), {'FD': lambda s, r: fd(s)}, n=a.n, samplers=('heun',), nfes=(35,), seed=13, device=dev)
+    res['teacher'] = {'steps': a.teacher_steps, 'seconds': rt.seconds, 'heun35': rows[0]['FD']}
+    print('teacher', res['teacher'], flush=True); write()
+    fast_teacher = torch.compile(teacher, mode='reduce-overhead') if cuda else teacher
+
+    def make(method):
+        "A fresh (model, loss, sampler view) for `method`."
+        torch.manual_seed(0)
+        if method == 'cd':
+            m = ConsistencyModel(unet()).to(dev)
+            return m, CDLoss(m, fast_teacher, N=18, mu=0.95, solver='heun', metric='l2'), lambda e: e
+        if method == 'ict':
+            name, lkw, nkw = ict_ablation_rows(160, dropout=0.2)[6]
+            m = ConsistencyModel(unet(emb='fourier', **nkw)).to(dev)
+            return m, (lambda k: ICTLoss(m, K=k, **lkw)), lambda e: e
+        m = CTMModel(unet(n_extra=1)).to(dev)
+        init_from(m.net, teacher.net)                          # CTM's student starts as its teacher (g = D at step 0)
+        return m, CTMLoss(m, fast_teacher, N=18), CTMAsConsistency
+
+    def run(method, steps, callback, every):
+        m, loss, view = make(method)
+        loss = loss(steps) if not hasattr(loss, 'loss') else loss        # iCT's curriculum is laid out over the run's steps
+        return fit(m, loss, x, steps=steps, lr=2e-4, ema_decay=0.999, callback=lambda r: callback(r, loss, view), callback_every=every, **fast)
+
+    def one(method):
+        marks, curve = [], []
+        run(method, 2 * sync, lambda r, *_: marks.append(r.seconds), sync)    # compile warm-up, then a timed half
+        sec_step = (marks[-1] - marks[0]) / sync
+        steps = max(a.points, int((a.minutes * 60 - marks[0]) / sec_step))
+        def score(r, loss, view):
+            ema = view(r.ema.eval())
+            levels = [float(t) for t in loss.levels(loss.k) if 0.05 <= t <= 10.]
+            tau, x2 = two_step(ema, z, lambda s: fd(s, x_ref), levels[::max(1, len(levels) // 12)])
+            curve.append({'step': r.step, 'gpu_minutes': r.seconds / 60, 'FD1': fd(sample_consistency(ema, z)), 'FD2': fd(x2), 'tau': tau})
+            print(method, curve[-1], flush=True)
+        r = run(method, steps, score, max(1, steps // a.points // sync) * sync)
+        res['methods'][method] = {'name': NAMES[method], 'steps': steps, 'sec_per_step': sec_step, 'samples_per_s': a.bs / sec_step,
+                                  'compile_s': marks[0], 'train_seconds': r.seconds, 'eval_seconds': r.callback_seconds,
+                                  'finite': all(v == v for v in r.history), 'curve': curve}
+
+    for method in a.methods:
+        try: one(method)
+        except Exception as e:                                 # CUDA graphs failed: the method again with plain compile
+            print(method, 'failed with CUDA graphs:', repr(e)[:500], flush=True); res.setdefault('failed', {})[method] = repr(e)[:500]
+            try:
+                fast['compile'] = True; one(method); res['methods'][method]['compile'] = True
+            except Exception as e: print(method, 'failed:', repr(e)[:500], flush=True)
+            fast['compile'] = 'reduce-overhead' if cuda else False
+        write()
+        if cuda: torch.cuda.empty_cache()
+    res['total_seconds'] = time.time() - t0
+    write(); plot(res, out/'nbs'/'_gpu_minutes.png')
+    print(markdown(res))
+
+
+def markdown(res):
+    a, h = res['args'], res.get('teacher', {}).get('heun35')
+    md = [f"Measured on {res['card']}, torch {res['torch']}, {time.strftime('%Y-%m-%d')}, by `bench/gpu_minutes.py`: digits at "
+          f"{a['size']}×{a['size']}, U-Net ch {a['ch']} (1, 2, 2; one res block), batch {a['bs']}, bf16 autocast, torch.compile with CUDA graphs "
+          f"(`compile='reduce-overhead'`) of the online network and the teacher, channels-last, fused AdamW, cosine rate, EMA 0.999 for sampling; a budget of "
+          f"{a['minutes']:g} GPU-minutes per method (compile warm-up included, evaluation excluded; a host sync every {min(50, a['probe'] // 2)} steps). FD of {a['n']} samples against "
+          f"the test digits; floor (train vs test) {res['floor']:.1f}."]
+    if h is None: return '\n'.join(md)
+    t = res['teacher']
+    md += ['', f"Teacher (EDM, trained apart): {t['steps']} steps in {t['seconds'] / 60:.1f} GPU-minutes; Heun at 35 NFE: FD {h:.1f}.", '',
+           '| method | steps | samples/s | GPU-min | FD, NFE 1 | FD, NFE 2 (τ) | NFE 1 / teacher | NFE 2 / teacher | target NFE 1 | met |',
+           '|---|---|---|---|---|---|---|---|---|---|']
+    for k, r in res['methods'].items():
+        c = r['curve'][-1]
+        md.append(f"| {r['name']}{' ¹' if r.get('compile') is True else ''} | {r['steps']:,} | {r['samples_per_s']:,.0f} | {c['gpu_minutes']:.1f} | {c['FD1']:.1f} | {c['FD2']:.1f} ({c['tau']:.2f}) | "
+                  f"{c['FD1'] / h:.2f}× | {c['FD2'] / h:.2f}× | ≤ {TARGETS[k]:g}× | {'yes' if c['FD1'] / h <= TARGETS[k] else 'no'} |")
+    if any(r.get('compile') is True for r in res['methods'].values()):
+        md += ['', "¹ CUDA graphs failed for this method (its loss keeps outputs of one graph replay alive across the next: "
+               f"`{res.get('failed', {}).get('ctm', '')[:90]}…`); it ran with plain `compile=True`, its teacher still with CUDA graphs."]
+    if not res['methods']: return '\n'.join(md)
+    md += ['', 'FD against GPU-minutes (the curve each run drew through its callback):', '',
+           '| method | ' + ' | '.join(f'point {i + 1}' for i in range(max(len(r['curve']) for r in res['methods'].values()))) + ' |',
+           '|---|' + '---|' * max(len(r['curve']) for r in res['methods'].values())]
+    for r in res['methods'].values():
+        md.append(f"| {r['name']} | " + ' | '.join(f"{c['gpu_minutes']:.1f} min: {c['FD1']:.0f} / {c['FD2']:.0f}" for c in r['curve']) + ' |')
+    md.append('\n(each cell: GPU-minutes, then FD at NFE 1 / NFE 2)')
+    return '\n'.join(md)
+
+
+def plot(res, path):
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2, figsize=(9, 3.2), dpi=80, sharey=True)
+    for ax, key, title in zip(axs, ('FD1', 'FD2'), ('one step', 'two steps')):
+        for r in res['methods'].values():
+            ax.plot([c['gpu_minutes'] for c in r['curve']], [c[key] for c in r['curve']], 'o-', label=r['name'])
+        ax.axhline(res['teacher']['heun35'], color='k', ls='--', lw=1, label='teacher, Heun 35')
+        ax.axhline(res['floor'], color='gray', ls=':', lw=1, label='floor (train vs test)')
+        ax.set_yscale('log'); ax.set_xlabel('GPU-minutes of training'); ax.set_title(title)
+    axs[0].set_ylabel('FD (digits)'); axs[1].legend(fontsize=7)
+    fig.suptitle(f"{res['card']}: FD against GPU-minutes", fontsize=9); fig.tight_layout(); fig.savefig(path)
+
+
+if __name__ == '__main__': main()
