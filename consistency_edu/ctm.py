@@ -63,11 +63,18 @@ class CTMModel(nn.Module):
         return r * x + (1 - r) * self.g(x, t, s, **cond)
 
 class _View:
-    "A callable view of a CTM; every other attribute (sigma_min, eval, parameters, ...) is the model's."
+    "A callable view of a CTM; every other attribute (sigma_min, parameters, ...) is the model's. eval/train/to return the view."
     def __init__(self, model): self.model = model
     def __getattr__(self, name):
         if name == 'model': raise AttributeError(name)
         return getattr(self.model, name)
+    def _chain(self, name, *args, **kwargs):
+        if hasattr(self.model, name): getattr(self.model, name)(*args, **kwargs)   # the exact G* has no eval/train/to
+        return self                                                                 # `view.eval()` is still the view
+    def eval(self): return self._chain('eval')
+    def train(self, mode:bool=True): return self._chain('train', mode)
+    def to(self, *args, **kwargs): return self._chain('to', *args, **kwargs)
+    def requires_grad_(self, requires_grad:bool=True): return self._chain('requires_grad_', requires_grad)
 
 class CTMAsConsistency(_View):
     "f(x, t) = G(x, t, sigma_min): a CTM (or the exact G*) as a consistency model, for every sampler of notebook 09."
