@@ -80,7 +80,7 @@ def main():
             m = ConsistencyModel(unet()).to(dev)
             return m, CDLoss(m, fast_teacher, N=18, mu=0.95, solver='heun', metric='l2'), lambda e: e
         if method == 'ict':
-            name, lkw, nkw = ict_ablation_rows(160, dropout=0.2)[6]
+            _, lkw, nkw = ict_ablation_rows(160, dropout=0.2)[6]
             m = ConsistencyModel(unet(emb='fourier', **nkw)).to(dev)
             return m, (lambda k: ICTLoss(m, K=k, **lkw)), lambda e: e
         m = CTMModel(unet(n_extra=1)).to(dev)
@@ -128,7 +128,8 @@ def markdown(res):
     md = [f"Measured on {res['card']}, torch {res['torch']}, {time.strftime('%Y-%m-%d')}, by `bench/gpu_minutes.py`: digits at "
           f"{a['size']}×{a['size']}, U-Net ch {a['ch']} (1, 2, 2; one res block), batch {a['bs']}, bf16 autocast, torch.compile with CUDA graphs "
           f"(`compile='reduce-overhead'`) of the online network and the teacher, channels-last, fused AdamW, cosine rate, EMA 0.999 for sampling; a budget of "
-          f"{a['minutes']:g} GPU-minutes per method (compile warm-up included, evaluation excluded; a host sync every {min(50, a['probe'] // 2)} steps). FD of {a['n']} samples against "
+          f"{a['minutes']:g} GPU-minutes per method (compile warm-up included, evaluation excluded; a host sync every {min(50, a['probe'] // 2)} steps; "
+          f"the steps are set from a timed probe whose compile time is counted, and the run itself reuses the probe's compiled code, so runs end a little under the budget). FD of {a['n']} samples against "
           f"the test digits; floor (train vs test) {res['floor']:.1f}."]
     if h is None: return '\n'.join(md)
     t = res['teacher']
