@@ -13,7 +13,7 @@ import argparse, json, time
 from pathlib import Path
 import torch
 from consistency_edu.core import default_device
-from consistency_edu.toy import GaussianMixture, oracle_mixture
+from consistency_edu.toy import oracle_mixture, grid_mixture
 from consistency_edu.nets import MLP
 from consistency_edu.train import fit
 from consistency_edu.consistency import ConsistencyModel
@@ -25,15 +25,6 @@ from consistency_edu.evaluate import sample_steps
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def grid25():
-    "25 modes on a 5×5 grid in [-0.8, 0.8]², widths 0.03 and 0.07 alternating, weights from 1 to 3: harder than the 5-mode oracle."
-    xy = torch.linspace(-0.8, 0.8, 5)
-    means = torch.stack(torch.meshgrid(xy, xy, indexing='ij'), -1).reshape(-1, 2)
-    stds = torch.tensor([0.03 if i % 2 == 0 else 0.07 for i in range(25)])
-    weights = 1 + 2 * torch.rand(25, generator=torch.Generator().manual_seed(0))
-    return GaussianMixture(means, stds, weights)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--budgets', type=int, nargs='+', default=[2000, 6000]); ap.add_argument('--pmeans', type=float, nargs='+', default=[-1.1, 0.0, 1.0])
@@ -41,7 +32,7 @@ def main():
     a = ap.parse_args()
     dev = torch.device(a.device) if a.device else default_device()
     t0, out = time.time(), []
-    for mname, gm in (('oracle (5 modes)', oracle_mixture()), ('grid (25 modes)', grid25())):
+    for mname, gm in (('oracle (5 modes)', oracle_mixture()), ('grid (25 modes)', grid_mixture())):
         ref = gm.sample(a.n, generator=torch.Generator().manual_seed(1)).to(dev)
         z = torch.randn(a.n, 2, generator=torch.Generator().manual_seed(2)).to(dev)
         heun = sliced_wasserstein(sample_heun(gm, 80. * z.double().cpu(), get_sigmas_karras(18, 0.002, 80.).double()), ref.cpu())

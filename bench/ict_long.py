@@ -1,5 +1,5 @@
 """iCT's one-step gap on 2-D data with budget: SW against training steps (3k → 100k) for CT, iCT and the best ablation
-row, and a sweep of P_mean and s₁, on the course's oracle and the 25-mode grid of bench/ict_gap.py.
+row, and a sweep of P_mean and s₁, on the course's oracle and the 25-mode grid (`toy.grid_mixture`).
 
 Each job is one run (MLP 128×3, batch 512, cosine rate over the run, EMA 0.999 for sampling); `fit`'s callback scores the
 EMA at the job's evaluation points: one- and two-step sliced Wasserstein (τ = 0.8) of 4000 samples against a test set,
@@ -12,10 +12,10 @@ GPU, and CPU cores run many at once):
     python bench/ict_long.py table [--out DIR]           # nbs/_ict_long.md and bench/results/ict_long.json from the jobs
     python bench/ict_long.py list | xargs -P 12 -I{} python bench/ict_long.py job {}    # all of them
 """
-import argparse, json, sys, time
+import argparse, json, time
 from pathlib import Path
 import torch
-from consistency_edu.toy import oracle_mixture
+from consistency_edu.toy import oracle_mixture, grid_mixture
 from consistency_edu.nets import MLP
 from consistency_edu.train import fit
 from consistency_edu.consistency import ConsistencyModel
@@ -27,10 +27,8 @@ from consistency_edu.evaluate import sample_steps
 from consistency_edu.recipes import ict_ablation_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT/'bench'))
-from ict_gap import grid25
 
-DATA = {'oracle': oracle_mixture, 'grid': grid25}
+DATA = {'oracle': oracle_mixture, 'grid': grid_mixture}
 LONG, SHORT = 100_000, 30_000
 CURVE = (3_000, 10_000, 30_000, 60_000, 100_000)
 

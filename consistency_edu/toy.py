@@ -15,8 +15,8 @@ from scipy.integrate import solve_ivp
 from .core import as_sigma, check_tensor, append_dims
 
 # %% auto #0
-__all__ = ['TOY_SETS', 'IMAGE_SETS', 'GaussianMixture', 'oracle_mixture', 'ode_endpoint', 'ode_trajectory', 'LabelledMixture',
-           'make_toy', 'load_digits', 'read_idx', 'load_mnist', 'load_cifar10', 'load_dataset']
+__all__ = ['TOY_SETS', 'IMAGE_SETS', 'GaussianMixture', 'oracle_mixture', 'grid_mixture', 'ode_endpoint', 'ode_trajectory',
+           'LabelledMixture', 'make_toy', 'load_digits', 'read_idx', 'load_mnist', 'load_cifar10', 'load_dataset']
 
 # %% ../nbs/03_toy.ipynb #c005
 class GaussianMixture:
@@ -96,6 +96,15 @@ def oracle_mixture():
     "The course's default 2-D oracle: five isotropic Gaussians, sigma_data close to 0.5."
     means = [[-0.6, -0.4], [0.7, -0.3], [0.0, 0.7], [0.45, 0.45], [-0.55, 0.5]]
     return GaussianMixture(means, stds=[0.08, 0.12, 0.06, 0.1, 0.15], weights=[0.3, 0.2, 0.15, 0.2, 0.15])
+
+# %% ../nbs/03_toy.ipynb #x002
+def grid_mixture():
+    "A harder 2-D oracle: 25 modes on a 5×5 grid in [-0.8, 0.8]², widths 0.03 and 0.07 alternating, weights from 1 to 3."
+    xy = torch.linspace(-0.8, 0.8, 5)
+    means = torch.stack(torch.meshgrid(xy, xy, indexing='ij'), -1).reshape(-1, 2)
+    stds = torch.tensor([0.03 if i % 2 == 0 else 0.07 for i in range(25)])
+    weights = 1 + 2 * torch.rand(25, generator=torch.Generator().manual_seed(0))
+    return GaussianMixture(means, stds, weights)
 
 # %% ../nbs/03_toy.ipynb #c013
 def _log_sigma_ode(gm, x, sigma, sigma_to, ts=None, rtol=1e-10, atol=1e-10, floor=1e-6):
