@@ -27,8 +27,9 @@ def run(out, paths):
         try:
             for c in nb.cells:
                 if c.cell_type != 'code' or flags(c.source) & {'slow', 'notest'} or 'nbdev_export' in c.source: continue
-                sh.cell(c)
+                tc = time.time(); sh.cell(c)
                 if sh.exc: raise RuntimeError(f'{p.name}, cell {c.get("id")}: {sh.exc}')
+                if time.time() - tc > 5: print(f'  {p.name}, cell {c.get("id")}: {time.time() - tc:.0f} s', flush=True)   # progress on long notebooks
         finally: os.chdir(here)
         write_nb(nb, out/p.name); print(f'{p.name}: {time.time() - t0:.0f} s', flush=True)
 

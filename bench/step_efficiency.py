@@ -9,13 +9,22 @@ the method's loss (online pass, and the target/teacher passes it needs), backwar
   compiled as one function, data on the device, no host synchronisation in the loop;
 - `bf16 + compile + CUDA graphs`: the same with `mode="reduce-overhead"` (CUDA graphs replay the launches).
 
+CTM is the exception: it draws its jump per batch and runs the teacher that many steps, so compiling its whole loss builds
+a graph per jump (pre-warming it ran past 15 minutes); its networks are compiled instead, as `fit` does (the student with
+CUDA graphs in the third mode, the teacher compiled without them: torch refuses to graph both). CT under CUDA graphs
+re-records its graphs every step (0.6× eager at ch 64, measured), so CT's compiled mode is `bf16 + compile`.
+
 FLOPs per step are counted once per method and width with torch's FlopCounterMode (forward and backward); the ceiling
 is a bf16 8192³ matmul measured in the same run. Then torch.profiler attributes the best iCT mode's GPU time to kernels.
-Writes nbs/_step_efficiency.md and bench/results/step_efficiency.json.
+Writes nbs/_step_efficiency.md and bench/results/step_efficiency.json (`--append` adds a run to it, `--render` rewrites the markdown).
 
-    python bench/step_efficiency.py [--methods edm cd ct ict ctm] [--chs 64 128] [--bs 512] [--steps 20]
+Compilation dominates the wall time (one to two minutes per method and width on the GPU machine's CPU); `--prewarm P`
+first compiles every configuration in P processes at once into Inductor's on-disk cache, so the timed pass, one
+configuration at a time, loads the compiled kernels instead of building them. Timings come only from the serial pass.
+
+    python bench/step_efficiency.py [--methods edm cd ct ict ctm] [--chs 64 128] [--bs 512] [--steps 20] [--prewarm 4]
 """
-import argparse, json, time
+import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -42,6 +51,15 @@ def ceiling(dev, n=8192, reps=20):
     return 2 * n ** 3 * reps / (time.time() - t) / 1e12
 
 
+def setup():
+    "The settings every process (timing or pre-warming) runs under: the same flags, so compiled graphs hit the same cache."
+    import torch._inductor.config as inductor_config
+    inductor_config.fallback_random = True      # as fit compiles: dropout draws what eager draws (the target pass replays the mask)
+    torch._dynamo.config.cache_size_limit = 64  # CTM's solver runs a varying number of teacher steps: one graph per count
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False    # fp32 means fp32
+
+
 def build(method, ch, dev):
     torch.manual_seed(0)
     unet = lambda n_extra=0: UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2, n_extra=n_extra, dropout=0.1 if method in ('ct', 'ict') else 0.)
@@ -57,12 +75,17 @@ def build(method, ch, dev):
 
 
 def step_fn(model, loss, mode, opt):
-    amp, fn = mode != 'eager fp32', getattr(loss, 'loss', loss)
-    def compute(x): 
-        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp): return fn(model, x, None).float().mean()
-    if 'compile' in mode: compute = torch.compile(compute, mode='reduce-overhead' if 'graphs' in mode else None)
-    k = [0]
+    amp, fn, net, cmode = mode != 'eager fp32', getattr(loss, 'loss', loss), model, 'reduce-overhead' if 'graphs' in mode else None
+    def compute(x):
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp): return fn(net, x, None).float().mean()
+    if 'compile' in mode and isinstance(loss, CTMLoss):
+        # CTM draws its jump (k) per batch and runs the teacher k steps: compiling the whole loss would build a graph per k.
+        # Compile the networks instead, as fit does; the teacher without CUDA graphs (graphing both fails in torch's graph trees).
+        net, loss.teacher = torch.compile(model, mode=cmode), torch.compile(loss.teacher)
+    elif 'compile' in mode: compute = torch.compile(compute, mode=cmode)
+    k, graphs = [0], 'graphs' in mode
     def step(x):
+        if graphs: torch.compiler.cudagraph_mark_step_begin()   # a new step: the last step's graph outputs may be overwritten
         l = compute(x)
         opt.zero_grad(set_to_none=True); l.backward(); opt.step()
         k[0] += 1
@@ -101,61 +124,110 @@ def run(method, ch, mode, bs, steps, dev):
 
 
 def profile(step, x, n=5):
-    "The CUDA kernels that take the step's GPU time, as (name, share of the total)."
+    "Where the step's GPU time goes: the CUDA kernels, and the operators that launched them (outside compiled graphs: ATen ops; inside: the graphs), as (name, share of the total)."
     from torch.profiler import profile as prof, ProfilerActivity
-    with prof(activities=[ProfilerActivity.CUDA]) as p:
+    with prof(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as p:
         for _ in range(n): step(x)
         torch.cuda.synchronize()
-    ev = [e for e in p.key_averages() if e.device_type.name == 'CUDA' or getattr(e, 'self_device_time_total', 0) > 0]
-    tot = sum(getattr(e, 'self_device_time_total', 0) for e in ev) or 1
-    top = sorted(ev, key=lambda e: -getattr(e, 'self_device_time_total', 0))[:12]
-    return [(e.key[:90], getattr(e, 'self_device_time_total', 0) / tot) for e in top]
+    dt = lambda e: getattr(e, 'self_device_time_total', 0)
+    avg = p.key_averages()
+    kernels = [e for e in avg if e.device_type.name == 'CUDA']
+    ops = [e for e in avg if e.device_type.name == 'CPU' and dt(e) > 0]
+    tot = sum(map(dt, kernels)) or 1
+    top = lambda ev, k: [(e.key[:90], dt(e) / tot) for e in sorted(ev, key=lambda e: -dt(e))[:k]]
+    return {'kernels': top(kernels, 12), 'ops': top(ops, 10)}
+
+
+def plan(a):
+    "(method, ch, modes) in timing order: every method at every width; the `--full` methods in every mode, the others eager fp32 and their best compiled mode."
+    best = lambda m: 'bf16 + compile' if m == 'ct' else a.modes[-1]    # CT under CUDA graphs re-records every step (its EMA target moves)
+    return [(m, ch, a.modes if m in a.full else [a.modes[0], best(m)]) for m in a.methods for ch in a.chs]
+
+
+def prewarm(a):
+    "Compile every compiled configuration in `a.prewarm` processes at once, filling Inductor's on-disk cache for the timed pass."
+    jobs = [(m, ch, mode) for m, ch, modes in plan(a) for mode in modes if mode != 'eager fp32']
+    env = os.environ | {'TORCHINDUCTOR_COMPILE_THREADS': str(max(1, (os.cpu_count() or 4) // a.prewarm))}
+    t, running = time.time(), []
+    for job in jobs:
+        while len(running) >= a.prewarm: running = [p for p in running if p.poll() is None]; time.sleep(1)
+        running.append(subprocess.Popen([sys.executable, __file__, '--warm-only', job[0], str(job[1]), job[2], '--bs', str(a.bs)], env=env))
+    for p in running: p.wait()
+    print(f'pre-warmed {len(jobs)} compiled configurations in {time.time() - t:.0f} s ({a.prewarm} at once)', flush=True)
+
+
+def measure(a, dev):
+    "One run: the ceiling, then every planned (method, width, mode) in turn; returns the run's record."
+    peak = ceiling(dev)
+    card = f"{torch.cuda.get_device_name()}, torch {torch.__version__}"
+    print(f'{card}: bf16 matmul ceiling {peak:.0f} TFLOP/s', flush=True)
+    rows, best = [], None
+    for method, ch, modes in plan(a):
+        f = flops(method, ch, a.bs, dev)
+        base = None
+        for mode in modes:
+            try: r, keep = run(method, ch, mode, a.bs, a.steps, dev)
+            except Exception as e: print(method, ch, mode, 'failed:', repr(e)[:300], flush=True); continue
+            r |= {'method': method, 'ch': ch, 'mode': mode, 'gflop_per_step': f / 1e9, 'tflops': f / r['sec_per_step'] / 1e12}
+            r['ceiling_frac'] = r['tflops'] / peak
+            base = r['samples_per_s'] if mode == 'eager fp32' else base
+            r['x_eager'] = r['samples_per_s'] / base if base else None
+            rows.append(r); print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}, flush=True)
+            if method == 'ict' and ch == max(a.chs) and (best is None or r['tflops'] > best[0]['tflops']): best = (r, keep)
+            torch.cuda.empty_cache(); torch._dynamo.reset()
+    return {'card': card, 'date': time.strftime('%Y-%m-%d'), 'ceiling_tflops': peak, 'bs': a.bs, 'rows': rows,
+            'profile': profile(*best[1]) | {'ch': best[0]['ch'], 'mode': best[0]['mode']} if best else None}
+
+
+def markdown(res):
+    "The results page's tables: one per run (each with its own ceiling and eager baselines), then the iCT profile."
+    md = ["One training step (the loss with its target/teacher passes, backward, fused AdamW, after_step) of a 32×32 U-Net "
+          "(ch_mult 1, 2, 2; two res blocks), by `bench/step_efficiency.py`. FLOPs per step from torch's FlopCounterMode (forward + "
+          "backward); the ceiling is a bf16 dense matmul measured in the same run. Peak memory under CUDA graphs counts only what the "
+          "timed steps allocate outside the graphs' pool."]
+    for run_ in res['runs']:
+        md += ['', f"Measured on {run_['card']}, {run_['date']}, batch {run_['bs']}; ceiling {run_['ceiling_tflops']:.0f} TFLOP/s. {run_.get('note', '')}".rstrip(), '',
+               '| method | ch | mode | samples/s | GFLOP/step | TFLOP/s | % of ceiling | × eager fp32 | peak GB |', '|---|---|---|---|---|---|---|---|---|']
+        md += [f"| {NAMES[r['method']]} | {r['ch']} | {r['mode']} | {r['samples_per_s']:,.0f} | {r['gflop_per_step']:.0f} | {r['tflops']:.0f} | "
+               f"{100 * r['ceiling_frac']:.1f}% | {r['x_eager']:.2f}× | {r['peak_gb']:.1f} |" for r in run_['rows']]
+    prof = next((r['profile'] for r in res['runs'] if r.get('profile')), None)
+    if prof:
+        md += ['', f"Where the GPU time of the fastest iCT step (ch {prof['ch']}, {prof['mode']}) goes (torch.profiler over five steps, share of "
+               "kernel time): the twelve largest kernels, then the operators that launched the most GPU time (under CUDA graphs a "
+               "graph's replay launches its kernels).", '',
+               '| kernel | share |', '|---|---|'] + [f"| `{k.replace('|', '/')}` | {100 * s:.1f}% |" for k, s in prof['kernels']]
+        md += ['', '| launched by | share |', '|---|---|'] + [f"| `{k.replace('|', '/')}` | {100 * s:.1f}% |" for k, s in prof['ops']]
+    return '\n'.join(md) + '\n'
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--methods', nargs='+', default=list(NAMES)); ap.add_argument('--chs', nargs='+', type=int, default=[64, 128])
-    ap.add_argument('--full', nargs='+', default=['ict'], help='methods timed at every width and mode; the others at the widest, eager fp32 and one compiled mode')
+    ap.add_argument('--full', nargs='+', default=['ict', 'ctm'], help='methods timed in every mode; the others in eager fp32 and their best compiled mode')
     ap.add_argument('--bs', type=int, default=512); ap.add_argument('--steps', type=int, default=20)
+    ap.add_argument('--prewarm', type=int, default=0, help='compile every configuration first in this many processes at once (0: compile in the timed pass)')
+    ap.add_argument('--only-prewarm', action='store_true', help='fill the compile cache and stop (time later, with the machine to itself)')
+    ap.add_argument('--warm-only', nargs=3, metavar=('METHOD', 'CH', 'MODE'), help=argparse.SUPPRESS)
+    ap.add_argument('--append', action='store_true', help='add this run to the results file as a further run (another card or methods) instead of replacing it')
+    ap.add_argument('--render', action='store_true', help='only rewrite the markdown from the results file')
     ap.add_argument('--modes', nargs='+', default=list(MODES)); ap.add_argument('--out-dir', default=str(ROOT/'nbs')); ap.add_argument('--name', default='step_efficiency')
     a = ap.parse_args()
-    dev = torch.device('cuda')
-    torch.backends.cudnn.benchmark = True
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False    # fp32 means fp32
-    peak = ceiling(dev)
-    card = f"{torch.cuda.get_device_name()}, torch {torch.__version__}"
-    print(f'{card}: bf16 matmul ceiling {peak:.0f} TFLOP/s', flush=True)
-    rows, best = [], None
-    for method in a.methods:
-        for ch in (a.chs if method in a.full else [max(a.chs)]):
-            f = flops(method, ch, a.bs, dev)
-            base = None
-            modes = a.modes if method in a.full else [a.modes[0], 'bf16 + compile' if method == 'ctm' else a.modes[-1]]   # CTM draws k per batch in Python: no static graph
-            for mode in modes:
-                try: r, keep = run(method, ch, mode, a.bs, a.steps, dev)
-                except Exception as e: print(method, ch, mode, 'failed:', repr(e)[:300], flush=True); continue
-                r |= {'method': method, 'ch': ch, 'mode': mode, 'gflop_per_step': f / 1e9, 'tflops': f / r['sec_per_step'] / 1e12}
-                r['ceiling_frac'] = r['tflops'] / peak
-                base = r['samples_per_s'] if mode == 'eager fp32' else base
-                r['x_eager'] = r['samples_per_s'] / base if base else None
-                rows.append(r); print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}, flush=True)
-                if method == 'ict' and ch == max(a.chs) and (best is None or r['tflops'] > best[0]['tflops']): best = (r, keep)
-                torch.cuda.empty_cache(); torch._dynamo.reset()
-    prof = profile(*best[1]) if best else []
-    out = Path(a.out_dir); (ROOT/'bench'/'results').mkdir(exist_ok=True)
-    (ROOT/'bench'/'results'/f'{a.name}.json').write_text(json.dumps({'card': card, 'ceiling_tflops': peak, 'bs': a.bs, 'rows': rows, 'profile': prof}, indent=1))
-    md = [f"Measured on {card}, {time.strftime('%Y-%m-%d')}: one training step (loss with its target/teacher passes, backward, fused AdamW, after_step) "
-          f"of a 32×32 U-Net (ch_mult 1, 2, 2; two res blocks), batch {a.bs}; bf16 dense-matmul ceiling measured in the same run: "
-          f"{peak:.0f} TFLOP/s. FLOPs per step from torch's FlopCounterMode (forward + backward).", '',
-          '| method | ch | mode | samples/s | GFLOP/step | TFLOP/s | % of ceiling | × eager fp32 | peak GB |', '|---|---|---|---|---|---|---|---|---|']
-    for r in rows:
-        md.append(f"| {NAMES[r['method']]} | {r['ch']} | {r['mode']} | {r['samples_per_s']:,.0f} | {r['gflop_per_step']:.0f} | {r['tflops']:.0f} | "
-                  f"{100 * r['ceiling_frac']:.1f}% | {r['x_eager']:.2f}× | {r['peak_gb']:.1f} |")
-    if prof:
-        md += ['', f"Where the GPU time of the fastest iCT step (ch {best[0]['ch']}, {best[0]['mode']}) goes (torch.profiler, share of kernel time):", '',
-               '| kernel | share |', '|---|---|'] + [f"| `{k.replace('|', '/')}` | {100 * s:.1f}% |" for k, s in prof]
-    (out/f'_{a.name}.md').write_text('\n'.join(md) + '\n')
-    print('\n'.join(md))
+    path, md_path = ROOT/'bench'/'results'/f'{a.name}.json', Path(a.out_dir)/f'_{a.name}.md'
+    if not a.render:
+        dev = torch.device('cuda')
+        setup()
+        if a.warm_only:
+            m, ch, mode = a.warm_only
+            try: run(m, int(ch), mode, a.bs, 1, dev)
+            except Exception as e: print(m, ch, mode, 'pre-warm failed:', repr(e)[:200], flush=True)
+            return
+        if a.prewarm: prewarm(a)
+        if a.only_prewarm: return
+        new = measure(a, dev)
+        runs = json.loads(path.read_text())['runs'] if a.append and path.exists() else []
+        path.parent.mkdir(exist_ok=True); path.write_text(json.dumps({'runs': runs + [new]}, indent=1))
+    md = markdown(json.loads(path.read_text()))
+    md_path.write_text(md); print(md)
 
 
 if __name__ == '__main__':

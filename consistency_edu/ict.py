@@ -72,6 +72,7 @@ class ICTLoss(ConsistencyMethod):
     def levels(self, k:int): return cm_sigmas(self.N(k), **self.grid)
     def mu(self, k:int): return None if self.mu0 is None else math.exp(self.s0 * math.log(self.mu0) / self.N(k)) if self.mu0 > 0 else 0.
 
+    @torch.compiler.disable   # eager, so the cached tensors never live in a compiled graph's (CUDA-graph) memory
     def _levels_probs(self, N:int, like:Tensor):
         "The levels and their index probabilities, computed once per N and device."
         key = (N, like.device, like.dtype)
