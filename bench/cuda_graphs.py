@@ -18,26 +18,17 @@ NAMES = {'edm': 'EDM', 'ict': 'iCT', 'cd': 'CD (Heun)', 'ctm': 'CTM + DSM'}
 
 def measure(methods):
     from consistency_edu.toy import load_digits
-    from consistency_edu.nets import UNet, init_from
-    from consistency_edu.edm import Denoiser, edm_loss
+    from consistency_edu.nets import UNet
+    from consistency_edu.edm import Denoiser
     from consistency_edu.train import fit
-    from consistency_edu.consistency import ConsistencyModel
-    from consistency_edu.cd import CDLoss
-    from consistency_edu.ict import ICTLoss
-    from consistency_edu.ctm import CTMModel, CTMLoss
-    from consistency_edu.recipes import ict_ablation_rows
+    from digits_students import student                          # bench/digits_students.py (the script's folder is on sys.path)
     torch._dynamo.config.cache_size_limit = 64
     x = load_digits('train', size=16)[0].cuda()
     unet = lambda **kw: UNet(in_ch=1, ch=32, ch_mult=(1, 2, 2), num_res=1, **kw)
     teacher = Denoiser(unet()).cuda().eval().requires_grad_(False)
-    _, lkw, nkw = ict_ablation_rows(160, dropout=0.2)[6]
     def make(meth, tmode):
-        torch.manual_seed(0)
         t = teacher if not tmode else torch.compile(teacher, mode=None if tmode is True else tmode)
-        if meth == 'edm': return Denoiser(unet()), (lambda m, xb, g: edm_loss(m, xb, generator=g))
-        if meth == 'cd': m = ConsistencyModel(unet()); return m, CDLoss(m, t, N=18, mu=0.95, solver='heun')
-        if meth == 'ict': m = ConsistencyModel(unet(emb='fourier', **nkw)); return m, ICTLoss(m, K=300, **lkw)
-        m = CTMModel(unet(n_extra=1)); init_from(m.net, teacher.net); return m, CTMLoss(m, t, N=18)
+        return student(meth, unet, teacher, t, K=300)
     rows = []
     for meth in methods:
         for mode in (True, 'reduce-overhead'):

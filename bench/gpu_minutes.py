@@ -14,16 +14,13 @@ import argparse, json, time
 from pathlib import Path
 import torch
 from consistency_edu.toy import load_digits
-from consistency_edu.nets import UNet, init_from
+from consistency_edu.nets import UNet
 from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.train import fit
-from consistency_edu.consistency import ConsistencyModel
-from consistency_edu.cd import CDLoss
-from consistency_edu.ict import ICTLoss
-from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency
+from consistency_edu.ctm import CTMAsConsistency
 from consistency_edu.metrics import digits_fd
 from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step, bench_setup
-from consistency_edu.recipes import ict_ablation_rows
+from digits_students import student                              # bench/digits_students.py (the script's folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ctm': 'CTM + DSM, from the teacher'}
@@ -74,18 +71,9 @@ def main():
     fast_teacher = torch.compile(teacher, mode='reduce-overhead') if cuda else teacher
 
     def make(method):
-        "A fresh (model, loss, sampler view) for `method`."
-        torch.manual_seed(0)
-        if method == 'cd':
-            m = ConsistencyModel(unet()).to(dev)
-            return m, CDLoss(m, fast_teacher, N=18, mu=0.95, solver='heun', metric='l2'), lambda e: e
-        if method == 'ict':
-            _, lkw, nkw = ict_ablation_rows(160, dropout=0.2)[6]
-            m = ConsistencyModel(unet(emb='fourier', **nkw)).to(dev)
-            return m, (lambda k: ICTLoss(m, K=k, **lkw)), lambda e: e
-        m = CTMModel(unet(n_extra=1)).to(dev)
-        init_from(m.net, teacher.net)                          # CTM's student starts as its teacher (g = D at step 0)
-        return m, CTMLoss(m, fast_teacher, N=18), CTMAsConsistency
+        "A fresh (model, loss, sampler view) for `method`; iCT's loss is a function of the run's steps."
+        m, loss = student(method, unet, teacher, fast_teacher)
+        return m.to(dev), loss, CTMAsConsistency if method == 'ctm' else (lambda e: e)
 
     def run(method, steps, callback, every):
         m, loss, view = make(method)
