@@ -72,9 +72,10 @@ class ICTLoss(ConsistencyMethod):
     def levels(self, k:int): return cm_sigmas(self.N(k), **self.grid)
     def mu(self, k:int): return None if self.mu0 is None else math.exp(self.s0 * math.log(self.mu0) / self.N(k)) if self.mu0 > 0 else 0.
 
-    @torch.compiler.disable   # eager, so the cached tensors never live in a compiled graph's (CUDA-graph) memory
-    def _levels_probs(self, N:int, like:Tensor):
-        "The levels and their index probabilities, computed once per N and device."
+    @torch.compiler.disable   # eager: a compiled loss never reads the step k, and the cache never lives in CUDA-graph memory
+    def _levels_probs(self, like:Tensor):
+        "The current step's levels and their index probabilities, computed once per N and device."
+        N = self.N(self.k)
         key = (N, like.device, like.dtype)
         if key not in self._cache:
             s = cm_sigmas(N, **self.grid)
@@ -83,6 +84,6 @@ class ICTLoss(ConsistencyMethod):
 
     def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):
         check_tensor(x0, 'x0', min_ndim=2)
-        levels, probs = self._levels_probs(self.N(self.k), x0)
+        levels, probs = self._levels_probs(x0)
         n = draw_lognormal_index(probs, x0.shape[0], generator, x0.device) if probs is not None else None
         return ct_loss(model, x0, levels, self.target_model(model), n, self.metric, self.weighting, self.c, self.lpips, generator, **cond)
