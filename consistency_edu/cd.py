@@ -45,5 +45,5 @@ class CDLoss(ConsistencyMethod):
 
     def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):
         check_tensor(x0, 'x0', min_ndim=2)
-        return cd_loss(model, x0, self.levels(self.k).to(x0), self.teacher, self.target.model, self.solver, metric=self.metric,
+        return cd_loss(model, x0, self.on_device(self.levels(self.k), x0), self.teacher, self.target.model, self.solver, metric=self.metric,
                        weighting=self.weighting, c=self.c, lpips=self.lpips, generator=generator, **cond)

@@ -94,7 +94,9 @@ def draw_ctm_levels(N:int, B:int, generator=None):
     if N < 2: raise ValueError(f"`N` must be >= 2, got {N}")
     if B < 1: raise ValueError(f"`B` must be >= 1, got {B}")
     dev = generator.device if generator is not None else torch.device('cpu')
-    k = int(torch.multinomial(torch.arange(1, N, dtype=torch.float32, device=dev), 1, generator=generator)) + 1
+    # k sets how many teacher steps run, so the host reads it: drawn on the CPU (from `generator` if it is a CPU one, else
+    # from torch's global generator) the read does not wait for the GPU
+    k = int(torch.multinomial(torch.arange(1, N, dtype=torch.float32), 1, generator=generator if dev.type == 'cpu' else None)) + 1
     n = torch.randint(0, N - k, (B,), generator=generator, device=dev)
     m = n + k + (torch.rand(B, generator=generator, device=dev) * (N - n - k)).long().clamp_max(N - 1 - n - k)
     return n, k, m
@@ -191,7 +193,7 @@ class CTMLoss(ConsistencyMethod):
 
     def _pair(self, model, x0, generator, **cond):
         n, k, m = draw_ctm_levels(self.N, x0.shape[0], generator)
-        grid = self.grid.to(x0)
+        grid = self.on_device(self.grid, x0)
         return ctm_pair(model, self.target.model, x0, grid, n.to(x0.device), k, m.to(x0.device), self.teacher, generator, **cond)
 
     def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):

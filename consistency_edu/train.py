@@ -46,7 +46,7 @@ def _draw(data, bs, g, rank:int=0, world:int=1):
         b = data(bs * world, generator=g)
         return tuple(part(t) for t in b) if isinstance(b, (tuple, list)) else part(b)
     first = data[0] if isinstance(data, (tuple, list)) else data
-    idx = part(torch.randint(len(first), (bs * world,), generator=g))
+    idx = part(torch.randint(len(first), (bs * world,), generator=g, device=g.device))   # g lives with the data: no copy, no sync
     return tuple(d[idx.to(d.device)] for d in data) if isinstance(data, (tuple, list)) else data[idx.to(data.device)]
 
 def _to(batch, device, channels_last=False):
@@ -89,7 +89,9 @@ class _Loop:
     def load(self, sd:dict, where):
         self.model.load_state_dict(sd['model']); self.opt.load_state_dict(sd['opt']); self.sched.load_state_dict(sd['sched'])
         if self.ema is not None and sd['ema'] is not None: self.ema.load_state_dict(sd['ema'])
-        self.scaler.load_state_dict(sd['scaler']); self.history = list(sd['history']); self.g_data.set_state(sd['g_data'].cpu())
+        self.scaler.load_state_dict(sd['scaler']); self.history = list(sd['history'])
+        try: self.g_data.set_state(sd['g_data'].cpu())
+        except (RuntimeError, ValueError): self.g_data.manual_seed(self.seed + 7_919 * sd['step'])   # written with the data on another kind of device
         ranks = sd.get('ranks') or [{k: sd.get(k) for k in ('g', 'torch_rng', 'cuda_rng')}]
         if len(ranks) == self.world:                     # the same world size: every rank takes up its own random streams
             mine = ranks[self.rank]
@@ -102,7 +104,13 @@ class _Loop:
             v.load_state_dict(sd['extra'][k])
         return sd['step']
 
-def _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device, rank=0, world=1):
+def _data_device(data):
+    "Where fit draws batch indices: on the data tensor's device (indices drawn on the CPU for GPU data would be copied, and the copy waits for the GPU); callables draw on the CPU."
+    first = data[0] if isinstance(data, (tuple, list)) else data
+    return first.device if isinstance(first, Tensor) and not callable(data) else torch.device('cpu')
+
+def _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device, rank=0, world=1,
+               data_device=torch.device('cpu')):
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay, fused=device.type == 'cuda')
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(warmup, steps, schedule))
     objs = dict(extra or {})
@@ -111,7 +119,7 @@ def _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, sch
         if hasattr(method, 'state_dict'): objs['method'] = method
     return _Loop(model, opt, sched, EMA(model, ema_decay) if ema_decay is not None else None,
                  torch.amp.GradScaler(device.type, enabled=(amp == 'fp16')),
-                 torch.Generator().manual_seed(seed), torch.Generator(device=device).manual_seed(seed + 1 + rank), objs,
+                 torch.Generator(device=data_device).manual_seed(seed), torch.Generator(device=device).manual_seed(seed + 1 + rank), objs,
                  seed=seed, rank=rank, world=world)
 
 def _check_fit_args(steps, bs, amp, schedule, sync_every):
@@ -246,7 +254,8 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
     if hasattr(loss_fn, 'to'): loss_fn.to(device)          # a method's own networks (target, discriminator) follow the model
     if channels_last: model.to(memory_format=torch.channels_last)
     method = loss_fn if hasattr(loss_fn, 'after_step') else None
-    loop = _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device, rank, world)
+    loop = _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device, rank, world,
+                      _data_device(data))
     ckpt, start = (Path(checkpoint) if checkpoint is not None else None), 0
     if ckpt is not None and resume and ckpt.exists(): start = loop.load(torch.load(ckpt, map_location=device, weights_only=False), ckpt)
     if ckpt is not None and rank == 0: ckpt.parent.mkdir(parents=True, exist_ok=True)
