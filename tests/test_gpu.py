@@ -1,0 +1,49 @@
+"""GPU checks, skipped where no GPU is visible (CI has none; run them on a GPU machine).
+
+fit's step must not wait for the GPU: outside its sync points (every `sync_every` steps) nothing in the loop may read a GPU
+value or copy a CPU tensor to the GPU with a blocking copy. torch's sync debug mode warns at every synchronising call;
+the count of warnings must not grow with the number of steps, only with the number of sync points.
+"""
+import warnings
+
+import pytest
+import torch
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
+SHAPE = (1, 16, 16)
+
+
+def _syncs(fn):
+    "How many synchronising CUDA calls `fn()` makes (torch's sync debug mode warns once per call)."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        torch.cuda.set_sync_debug_mode('warn')
+        try: fn()
+        finally: torch.cuda.set_sync_debug_mode('default')
+    return sum('synchroniz' in str(w.message).lower() for w in caught)
+
+
+def _method(name, model, teacher):
+    "A method whose curriculum holds still over the test (K large), so that no new levels are made on the way."
+    from consistency_edu.edm import edm_loss
+    from consistency_edu.cd import CDLoss
+    from consistency_edu.ct import CTLoss
+    from consistency_edu.ict import ICTLoss
+    from consistency_edu.ctm import CTMLoss
+    return {'edm': lambda: (lambda m, xb, g: edm_loss(m, xb, generator=g)), 'cd': lambda: CDLoss(model, teacher, N=18),
+            'ct': lambda: CTLoss(model, K=10 ** 6), 'ict': lambda: ICTLoss(model, K=10 ** 6), 'ctm': lambda: CTMLoss(model, teacher, N=18)}[name]()
+
+
+@pytest.mark.parametrize('method', ['edm', 'cd', 'ct', 'ict', 'ctm'])
+def test_fit_step_does_not_wait_for_the_gpu(method):
+    from consistency_edu.recipes import recipe, make_net
+    from consistency_edu.edm import Denoiser
+    from consistency_edu.train import fit
+    x = torch.rand(512, *SHAPE, device='cuda') * 2 - 1                          # data on the device, as the GPU benches keep it
+    teacher = Denoiser(make_net(SHAPE)).cuda().eval().requires_grad_(False)
+    model = recipe(method).model(make_net(SHAPE, method))
+    loss = _method(method, model, teacher)
+    run = lambda steps: fit(model, loss, x, steps=steps, bs=64, device='cuda', progress=False, sync_every=20, ema_decay=0.999)
+    run(20)                                                                      # warm-up: cuDNN, allocator
+    short, long = _syncs(lambda: run(20)), _syncs(lambda: run(60))
+    assert long - short <= 12, (method, short, long)                             # 40 more steps, 2 more sync points; a sync a step gives >= 40
