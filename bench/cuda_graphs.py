@@ -21,14 +21,14 @@ def measure(methods):
     from consistency_edu.nets import UNet
     from consistency_edu.edm import Denoiser
     from consistency_edu.train import fit
-    from digits_students import student                          # bench/digits_students.py (the script's folder is on sys.path)
+    from consistency_edu.recipes import digits_student
     torch._dynamo.config.cache_size_limit = 64
     x = load_digits('train', size=16)[0].cuda()
     unet = lambda **kw: UNet(in_ch=1, ch=32, ch_mult=(1, 2, 2), num_res=1, **kw)
     teacher = Denoiser(unet()).cuda().eval().requires_grad_(False)
     def make(meth, tmode):
         t = teacher if not tmode else torch.compile(teacher, mode=None if tmode is True else tmode)
-        return student(meth, unet, teacher, t, K=300)
+        return digits_student(meth, unet, teacher, t, K=300)
     rows = []
     for meth in methods:
         for mode in (True, 'reduce-overhead'):

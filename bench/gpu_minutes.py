@@ -20,7 +20,7 @@ from consistency_edu.train import fit
 from consistency_edu.ctm import CTMAsConsistency
 from consistency_edu.metrics import digits_fd
 from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step, bench_setup
-from digits_students import student                              # bench/digits_students.py (the script's folder is on sys.path)
+from consistency_edu.recipes import digits_student
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ctm': 'CTM + DSM, from the teacher'}
@@ -72,7 +72,7 @@ def main():
 
     def make(method):
         "A fresh (model, loss, sampler view) for `method`; iCT's loss is a function of the run's steps."
-        m, loss = student(method, unet, teacher, fast_teacher)
+        m, loss = digits_student(method, unet, teacher, fast_teacher)
         return m.to(dev), loss, CTMAsConsistency if method == 'ctm' else (lambda e: e)
 
     def run(method, steps, callback, every):

@@ -25,8 +25,8 @@ from .lcm_lora import train_latent_lcm_lora, with_loras
 from .evaluate import NFES, sample_at_nfe, quality_per_nfe, markdown_table, consistency_rows, sample_consistency
 
 # %% auto #0
-__all__ = ['TOY_LEVELS', 'METHODS', 'CTM_COST', 'Recipe', 'recipe', 'make_net', 'train_method', 'save_model', 'load_model',
-           'sample_model', 'save_samples', 'train_model', 'demo', 'ict_ablation_rows']
+__all__ = ['TOY_LEVELS', 'METHODS', 'CTM_COST', 'DIGITS_STUDENTS', 'Recipe', 'recipe', 'make_net', 'train_method', 'save_model',
+           'load_model', 'sample_model', 'save_samples', 'train_model', 'demo', 'ict_ablation_rows', 'digits_student']
 
 # %% ../nbs/90_recipes.ipynb #c005
 TOY_LEVELS = {'cd': 18, 'ct': 41, 'ict': 161, 'ctm': 18}   # the (final) number of levels each method uses on 2-D data
@@ -243,3 +243,24 @@ def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
         rows.append((name, dict(loss), dict(net)))
     return rows + [('iCT with L2 instead of pseudo-Huber', {**loss, 'metric': 'l2'}, dict(net)),
                    ('iCT with P_mean = 1.0', {**loss, 'P_mean': 1.0}, dict(net))]
+
+# %% ../nbs/90_recipes.ipynb #x003
+DIGITS_STUDENTS = ('edm', 'cd', 'ict', 'ctm')
+
+def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:int|None=None):
+    "(model, loss) of the digits benches for `method`, built from `unet(**kw)` after seeding 0; iCT's loss is a function K -> loss when K is None; the losses call `run_teacher` (default `teacher`)."
+    if method not in DIGITS_STUDENTS: raise ValueError(f"`method` must be one of {DIGITS_STUDENTS}, got {method!r}")
+    if method in ('cd', 'ctm') and teacher is None: raise ValueError(f"method={method!r} needs a `teacher`")
+    torch.manual_seed(0)
+    t = teacher if run_teacher is None else run_teacher
+    if method == 'edm': return Denoiser(unet()), (lambda m, xb, g: edm_loss(m, xb, generator=g))
+    if method == 'cd':
+        m = ConsistencyModel(unet())
+        return m, CDLoss(m, t, N=18, mu=0.95, solver='heun', metric='l2')
+    if method == 'ict':
+        _, lkw, nkw = ict_ablation_rows(160, dropout=0.2)[6]
+        m = ConsistencyModel(unet(emb='fourier', **nkw))
+        return m, ((lambda k: ICTLoss(m, K=k, **lkw)) if K is None else ICTLoss(m, K=K, **lkw))
+    m = CTMModel(unet(n_extra=1))
+    init_from(m.net, teacher.net)                              # CTM's student starts as its teacher (g = D at step 0)
+    return m, CTMLoss(m, t, N=18)
