@@ -266,7 +266,9 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
     pending, t0, cb_time = [], time.time(), 0.
     bar = tqdm(total=steps, initial=start, disable=not progress or rank != 0, desc='fit', dynamic_ncols=True)
     for step in range(start, steps):
-        if graphs: torch.compiler.cudagraph_mark_step_begin()  # a new step: the graphs' outputs of the last one may be overwritten
+        # a new step: the graphs' outputs of the last one may be overwritten. Marked on every CUDA run, not only under
+        # compile='reduce-overhead': a teacher compiled with graphs, called inside the loss, needs the mark too
+        if device.type == 'cuda': torch.compiler.cudagraph_mark_step_begin()
         batch = _to(_draw(data, bs, loop.g_data, rank, world), device, channels_last)
         loss = _loss(loss_fn, fwd, batch, loop.g, device, dtype)
         logged = _rank_mean(loss, world)
