@@ -1,14 +1,18 @@
 """Quality per GPU-minute on digits: how close CD, iCT and CTM get to their teacher within a stated GPU budget.
 
 One EDM teacher (its training time stated apart) is trained on the bundled digits; then each method trains for a budget of
-`--minutes` GPU-minutes with the efficient step (bf16 autocast, torch.compile with CUDA graphs of the online network and the teacher,
-channels-last, fused AdamW, a host sync every 50 steps, data on the device), at the batch and net size given. The number
+`--minutes` GPU-minutes with the efficient step (bf16 autocast, torch.compile with CUDA graphs of the online network and the teacher
+(CTM: its student compiled without graphs, its teacher with: torch refuses graphs of both, and the teacher's
+k Heun steps a training step are where CTM's time goes), channels-last, fused AdamW, a host sync every 50 steps, data on the device), at the batch and net size given. The number
 of steps that fills the budget comes from a short timed probe of the same step; compile warm-up is counted inside the budget.
 `fit`'s callback scores the EMA of the student at five points of the run — FD at NFE 1 and at NFE 2 (τ by greedy search
 against the train split), against the test digits — so each method gives a curve of FD against GPU-minutes.
 Writes nbs/_gpu_minutes.md, nbs/_gpu_minutes.png and bench/results/gpu_minutes.json.
 
-    python bench/gpu_minutes.py [--minutes 5] [--size 16] [--ch 32] [--bs 512] [--methods cd ict ctm] [--device cuda]
+iCT runs twice: with its curriculum ending at N = 160 (`ict`) and ending early, at `--short-s1` (`ict-short`; a short budget
+spends its steps on a few coarse discretisations instead of on ones it cannot train).
+
+    python bench/gpu_minutes.py [--minutes 5] [--size 16] [--ch 32] [--bs 512] [--methods ict ict-short cd ctm] [--device cuda]
 """
 import argparse, json, time
 from pathlib import Path
@@ -23,8 +27,9 @@ from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_st
 from consistency_edu.recipes import digits_student
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ctm': 'CTM + DSM, from the teacher'}
-TARGETS = {'cd': 1.5, 'ict': 1.5, 'ctm': 1.0}
+NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ict-short': 'iCT, curriculum ending at N = {s1}', 'ctm': 'CTM + DSM, from the teacher'}
+CTM_CONFIG = "its student compiled without CUDA graphs, its teacher with (`fit` marks every step's start, so the teacher's graphs are replayed, not re-recorded)"
+TARGETS = {'cd': 1.5, 'ict': 1.5, 'ict-short': 1.5, 'ctm': 1.0}
 
 
 def main():
@@ -32,9 +37,11 @@ def main():
     p.add_argument('--minutes', type=float, default=5.); p.add_argument('--size', type=int, default=16)
     p.add_argument('--ch', type=int, default=32); p.add_argument('--bs', type=int, default=512)
     p.add_argument('--teacher-steps', type=int, default=6000); p.add_argument('--n', type=int, default=1000)
-    p.add_argument('--methods', nargs='+', default=['ict', 'cd', 'ctm']); p.add_argument('--points', type=int, default=5)
+    p.add_argument('--methods', nargs='+', default=['ict', 'ict-short', 'cd', 'ctm'], choices=list(NAMES))
+    p.add_argument('--short-s1', type=int, default=40, help="iCT's largest N in the `ict-short` run"); p.add_argument('--points', type=int, default=5)
     p.add_argument('--probe', type=int, default=100, help='steps of the timing probe (the last half is timed)')
     p.add_argument('--device', default='cuda'); p.add_argument('--out-dir', default=None)
+    p.add_argument('--keep', action='store_true', help='keep the methods of bench/results/gpu_minutes.json that this run does not train (marked as an earlier run)')
     p.add_argument('--render', action='store_true', help='only rewrite the table and figure from bench/results/gpu_minutes.json')
     a = p.parse_args()
     if a.render:
@@ -55,7 +62,11 @@ def main():
     sync = min(50, a.probe // 2)
     fast = dict(bs=a.bs, warmup=100, schedule='cosine', device=dev, progress=False, sync_every=sync,
                 amp='bf16' if cuda else None, compile='reduce-overhead' if cuda else False, channels_last=cuda)
-    res = {'card': card, 'torch': torch.__version__, 'args': vars(a), 'floor': floor, 'methods': {}}
+    res = {'card': card, 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%d'), 'args': vars(a), 'floor': floor, 'methods': {}}
+    if a.keep:                                                 # an earlier run's methods, each with its own teacher and budget
+        old = json.loads((ROOT/'bench'/'results'/'gpu_minutes.json').read_text())
+        res['kept'] = {k: {'earlier': {'minutes': old['args']['minutes'], 'heun35': old['teacher']['heun35'], 'card': old['card'], 'torch': old['torch']}, **r}
+                       for k, r in {**old.get('kept', {}), **old['methods']}.items() if k not in a.methods}
     t0 = time.time()
 
     def write():
@@ -72,13 +83,17 @@ def main():
 
     def make(method):
         "A fresh (model, loss, sampler view) for `method`; iCT's loss is a function of the run's steps."
-        m, loss = digits_student(method, unet, teacher, fast_teacher)
+        m, loss = digits_student(method.split('-')[0], unet, teacher, fast_teacher,
+                                 ict_s1=a.short_s1 if method == 'ict-short' else 160)
         return m.to(dev), loss, CTMAsConsistency if method == 'ctm' else (lambda e: e)
 
     def run(method, steps, callback, every):
         m, loss, view = make(method)
         loss = loss(steps) if not hasattr(loss, 'loss') else loss        # iCT's curriculum is laid out over the run's steps
-        return fit(m, loss, x, steps=steps, lr=2e-4, ema_decay=0.999, callback=lambda r: callback(r, loss, view), callback_every=every, **fast)
+        # CTM: graphs of the student beside graphs of the teacher fail in torch, and the teacher's k Heun steps (11.7 on average)
+        # gain more from graphs than the student's three passes do (0.13 s a step this way, 0.24 s with the graphs swapped, H100)
+        kw = {**fast, 'compile': True} if method == 'ctm' and fast['compile'] == 'reduce-overhead' else fast
+        return fit(m, loss, x, steps=steps, lr=2e-4, ema_decay=0.999, callback=lambda r: callback(r, loss, view), callback_every=every, **kw)
 
     def one(method):
         marks, curve = [], []
@@ -92,7 +107,7 @@ def main():
             curve.append({'step': r.step, 'gpu_minutes': r.seconds / 60, 'FD1': fd(sample_consistency(ema, z)), 'FD2': fd(x2), 'tau': tau})
             print(method, curve[-1], flush=True)
         r = run(method, steps, score, max(1, steps // a.points // sync) * sync)
-        res['methods'][method] = {'name': NAMES[method], 'steps': steps, 'sec_per_step': sec_step, 'samples_per_s': a.bs / sec_step,
+        res['methods'][method] = {'name': NAMES[method].format(s1=a.short_s1), **({'compile_config': CTM_CONFIG} if method == 'ctm' and cuda else {}), 'steps': steps, 'sec_per_step': sec_step, 'samples_per_s': a.bs / sec_step,
                                   'compile_s': marks[0], 'train_seconds': r.seconds, 'eval_seconds': r.callback_seconds,
                                   'finite': all(v == v for v in r.history), 'curve': curve}
 
@@ -113,9 +128,9 @@ def main():
 
 def markdown(res):
     a, h = res['args'], res.get('teacher', {}).get('heun35')
-    md = [f"Measured on {res['card']}, torch {res['torch']}, {time.strftime('%Y-%m-%d')}, by `bench/gpu_minutes.py`: digits at "
+    md = [f"Measured on {res['card']}, torch {res['torch']}, {res.get('date', '2026-11-27')}, by `bench/gpu_minutes.py`: digits at "
           f"{a['size']}×{a['size']}, U-Net ch {a['ch']} (1, 2, 2; one res block), batch {a['bs']}, bf16 autocast, torch.compile with CUDA graphs "
-          f"(`compile='reduce-overhead'`) of the online network and the teacher, channels-last, fused AdamW, cosine rate, EMA 0.999 for sampling; a budget of "
+          f"(`compile='reduce-overhead'`) of the online network and the teacher (CTM, whose student and teacher torch will not graph together: see its note), channels-last, fused AdamW, cosine rate, EMA 0.999 for sampling; a budget of "
           f"{a['minutes']:g} GPU-minutes per method (compile warm-up included, evaluation excluded; a host sync every {min(50, a['probe'] // 2)} steps; "
           f"the steps are set from a timed probe whose compile time is counted, and the run itself reuses the probe's compiled code, so runs end a little under the budget). FD of {a['n']} samples against "
           f"the test digits; floor (train vs test) {res['floor']:.1f}."]
@@ -124,19 +139,23 @@ def markdown(res):
     md += ['', f"Teacher (EDM, trained apart): {t['steps']} steps in {t['seconds'] / 60:.1f} GPU-minutes; Heun at 35 NFE: FD {h:.1f}.", '',
            '| method | steps | samples/s | GPU-min | FD, NFE 1 | FD, NFE 2 (τ) | NFE 1 / teacher | NFE 2 / teacher | target NFE 1 | met |',
            '|---|---|---|---|---|---|---|---|---|---|']
-    for k, r in res['methods'].items():
-        c = r['curve'][-1]
-        md.append(f"| {r['name']}{' ¹' if r.get('compile') is True else ''} | {r['steps']:,} | {r['samples_per_s']:,.0f} | {c['gpu_minutes']:.1f} | {c['FD1']:.1f} | {c['FD2']:.1f} ({c['tau']:.2f}) | "
-                  f"{c['FD1'] / h:.2f}× | {c['FD2'] / h:.2f}× | ≤ {TARGETS[k]:g}× | {'yes' if c['FD1'] / h <= TARGETS[k] else 'no'} |")
+    for k, r in {**res['methods'], **res.get('kept', {})}.items():
+        c, hk = r['curve'][-1], r.get('earlier', {}).get('heun35', h)
+        md.append(f"| {r['name']}{' ¹' if r.get('compile') is True else ''}{' ²' if 'earlier' in r else ''}{' ³' if 'compile_config' in r else ''} | {r['steps']:,} | {r['samples_per_s']:,.0f} | {c['gpu_minutes']:.1f} | {c['FD1']:.1f} | {c['FD2']:.1f} ({c['tau']:.2f}) | "
+                  f"{c['FD1'] / hk:.2f}× | {c['FD2'] / hk:.2f}× | ≤ {TARGETS[k]:g}× | {'yes' if c['FD1'] / hk <= TARGETS[k] else 'no'} |")
     if any(r.get('compile') is True for r in res['methods'].values()):
-        md += ['', "¹ CUDA graphs failed for this method (its loss keeps outputs of one graph replay alive across the next: "
-               f"`{res.get('failed', {}).get('ctm', '')[:90]}…`); it ran with plain `compile=True`, its teacher still with CUDA graphs."]
+        failed = {k: v for k, v in res.get('failed', {}).items()}
+        md += ['', "¹ CUDA graphs failed for this method: " + '; '.join(f"{k}: `{v[:90]}…`" for k, v in failed.items()) + "; it ran with plain `compile=True`."]
+    for e in {(r['earlier']['card'], r['earlier']['minutes'], r['earlier']['heun35']) for r in res.get('kept', {}).values()}:
+        md += ['', f"² from an earlier run of this bench ({e[0]}, a budget of {e[1]:g} GPU-minutes, its own teacher: Heun-35 FD {e[2]:.1f}, "
+               "which its ratios use); not re-run here."]
+    md += [f"\n³ {r['name']}: {r['compile_config']}." for r in {**res['methods'], **res.get('kept', {})}.values() if 'compile_config' in r]
     if not res['methods']: return '\n'.join(md)
     md += ['', 'FD against GPU-minutes (the curve each run drew through its callback):', '',
-           '| method | ' + ' | '.join(f'point {i + 1}' for i in range(max(len(r['curve']) for r in res['methods'].values()))) + ' |',
-           '|---|' + '---|' * max(len(r['curve']) for r in res['methods'].values())]
-    for r in res['methods'].values():
-        md.append(f"| {r['name']} | " + ' | '.join(f"{c['gpu_minutes']:.1f} min: {c['FD1']:.0f} / {c['FD2']:.0f}" for c in r['curve']) + ' |')
+           '| method | ' + ' | '.join(f'point {i + 1}' for i in range(max(len(r['curve']) for r in {**res['methods'], **res.get('kept', {})}.values()))) + ' |',
+           '|---|' + '---|' * max(len(r['curve']) for r in {**res['methods'], **res.get('kept', {})}.values())]
+    for r in {**res['methods'], **res.get('kept', {})}.values():
+        md.append(f"| {r['name']}{' ²' if 'earlier' in r else ''} | " + ' | '.join(f"{c['gpu_minutes']:.1f} min: {c['FD1']:.0f} / {c['FD2']:.0f}" for c in r['curve']) + ' |')
     md.append('\n(each cell: GPU-minutes, then FD at NFE 1 / NFE 2)')
     return '\n'.join(md)
 
@@ -145,8 +164,8 @@ def plot(res, path):
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.2), dpi=80, sharey=True)
     for ax, key, title in zip(axs, ('FD1', 'FD2'), ('one step', 'two steps')):
-        for r in res['methods'].values():
-            ax.plot([c['gpu_minutes'] for c in r['curve']], [c[key] for c in r['curve']], 'o-', label=r['name'])
+        for r in {**res['methods'], **res.get('kept', {})}.values():
+            ax.plot([c['gpu_minutes'] for c in r['curve']], [c[key] for c in r['curve']], 'o--' if 'earlier' in r else 'o-', label=r['name'] + (' (earlier run)' if 'earlier' in r else ''))
         ax.axhline(res['teacher']['heun35'], color='k', ls='--', lw=1, label='teacher, Heun 35')
         ax.axhline(res['floor'], color='gray', ls=':', lw=1, label='floor (train vs test)')
         ax.set_yscale('log'); ax.set_xlabel('GPU-minutes of training'); ax.set_title(title)

@@ -247,9 +247,10 @@ def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
 # %% ../nbs/90_recipes.ipynb #x003
 DIGITS_STUDENTS = ('edm', 'cd', 'ict', 'ctm')
 
-def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:int|None=None):
-    "(model, loss) of the digits benches for `method`, built from `unet(**kw)` after seeding 0; iCT's loss is a function K -> loss when K is None; the losses call `run_teacher` (default `teacher`)."
+def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:int|None=None, ict_s1:int=160):
+    "(model, loss) of the digits benches for `method`, built from `unet(**kw)` after seeding 0; iCT's loss is a function K -> loss when K is None; the losses call `run_teacher` (default `teacher`); `ict_s1` is iCT's largest discretisation."
     if method not in DIGITS_STUDENTS: raise ValueError(f"`method` must be one of {DIGITS_STUDENTS}, got {method!r}")
+    if ict_s1 < 10: raise ValueError(f"`ict_s1` (iCT's largest N) must be >= s0 = 10, got {ict_s1}")
     if method in ('cd', 'ctm') and teacher is None: raise ValueError(f"method={method!r} needs a `teacher`")
     torch.manual_seed(0)
     t = teacher if run_teacher is None else run_teacher
@@ -258,7 +259,7 @@ def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:
         m = ConsistencyModel(unet())
         return m, CDLoss(m, t, N=18, mu=0.95, solver='heun', metric='l2')
     if method == 'ict':
-        _, lkw, nkw = ict_ablation_rows(160, dropout=0.2)[6]
+        _, lkw, nkw = ict_ablation_rows(ict_s1, dropout=0.2)[6]
         m = ConsistencyModel(unet(emb='fourier', **nkw))
         return m, ((lambda k: ICTLoss(m, K=k, **lkw)) if K is None else ICTLoss(m, K=K, **lkw))
     m = CTMModel(unet(n_extra=1))
