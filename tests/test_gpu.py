@@ -47,3 +47,33 @@ def test_fit_step_does_not_wait_for_the_gpu(method):
     run(20)                                                                      # warm-up: cuDNN, allocator
     short, long = _syncs(lambda: run(20)), _syncs(lambda: run(60))
     assert long - short <= 12, (method, short, long)                             # 40 more steps, 2 more sync points; a sync a step gives >= 40
+
+
+def test_graphed_teacher_inside_the_loss_is_replayed_not_re_recorded():
+    """A teacher compiled with CUDA graphs and called inside the loss (CTM's k Heun steps, k drawn per batch), after another
+    model was trained under graphs in the same process (the course's order: teacher first). fit marks every CUDA step's
+    start, so each step's teacher calls replay the graphs recorded along one chain; without the mark the chain never ended
+    and every step recorded new graphs (0.13 s a step became 0.5-1 s: bench/ctm_step_configs.py)."""
+    from torch._inductor import cudagraph_trees
+    from consistency_edu.nets import UNet
+    from consistency_edu.edm import Denoiser, edm_loss
+    from consistency_edu.ctm import CTMModel, CTMLoss
+    from consistency_edu.train import fit
+    x = torch.rand(256, *SHAPE, device='cuda') * 2 - 1
+    unet = lambda **kw: UNet(in_ch=1, ch=8, ch_mult=(1, 2), num_res=1, **kw)
+    kw = dict(bs=64, device='cuda', progress=False, sync_every=10, amp='bf16')
+    rt = fit(Denoiser(unet()), lambda m, xb, g: edm_loss(m, xb, generator=g), x, steps=30, ema_decay=0.99, compile='reduce-overhead', **kw)
+    teacher = rt.ema.eval().requires_grad_(False)
+    model = CTMModel(unet(n_extra=1))
+    loss = CTMLoss(model, torch.compile(teacher, mode='reduce-overhead'), N=6, dsm=1.)     # k in 1..5: at most 10 teacher calls a step
+    mgr = cudagraph_trees.get_manager()
+    recorded = []
+    record = mgr.record_function
+    mgr.record_function = lambda *a, **k: (recorded.append(1), record(*a, **k))[1]
+    try:
+        fit(model, loss, x, steps=60, compile=True, **kw)                                   # warm-up: every k drawn, its chain recorded
+        before = len(recorded)
+        fit(model, loss, x, steps=60, compile=True, **kw)
+    finally: del mgr.record_function
+    assert before > 0, 'the teacher ran without CUDA graphs'
+    assert len(recorded) - before <= 4, (before, len(recorded))                            # replays; unmarked, each step records anew
