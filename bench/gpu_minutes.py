@@ -126,9 +126,14 @@ def main():
     print(markdown(res))
 
 
+def methods_of(res):
+    "{method: its result}: this run's methods, then those kept from earlier runs (`--keep`)."
+    return {**res['methods'], **res.get('kept', {})}
+
+
 def markdown(res):
     a, h = res['args'], res.get('teacher', {}).get('heun35')
-    md = [f"Measured on {res['card']}, torch {res['torch']}, {res.get('date', '2026-11-27')}, by `bench/gpu_minutes.py`: digits at "
+    md = [f"Measured on {res['card']}, torch {res['torch']}, {res['date']}, by `bench/gpu_minutes.py`: digits at "
           f"{a['size']}×{a['size']}, U-Net ch {a['ch']} (1, 2, 2; one res block), batch {a['bs']}, bf16 autocast, torch.compile with CUDA graphs "
           f"(`compile='reduce-overhead'`) of the online network and the teacher (CTM, whose student and teacher torch will not graph together: see its note), channels-last, fused AdamW, cosine rate, EMA 0.999 for sampling; a budget of "
           f"{a['minutes']:g} GPU-minutes per method (compile warm-up included, evaluation excluded; a host sync every {min(50, a['probe'] // 2)} steps; "
@@ -139,22 +144,21 @@ def markdown(res):
     md += ['', f"Teacher (EDM, trained apart): {t['steps']} steps in {t['seconds'] / 60:.1f} GPU-minutes; Heun at 35 NFE: FD {h:.1f}.", '',
            '| method | steps | samples/s | GPU-min | FD, NFE 1 | FD, NFE 2 (τ) | NFE 1 / teacher | NFE 2 / teacher | target NFE 1 | met |',
            '|---|---|---|---|---|---|---|---|---|---|']
-    for k, r in {**res['methods'], **res.get('kept', {})}.items():
+    for k, r in methods_of(res).items():
         c, hk = r['curve'][-1], r.get('earlier', {}).get('heun35', h)
         md.append(f"| {r['name']}{' ¹' if r.get('compile') is True else ''}{' ²' if 'earlier' in r else ''}{' ³' if 'compile_config' in r else ''} | {r['steps']:,} | {r['samples_per_s']:,.0f} | {c['gpu_minutes']:.1f} | {c['FD1']:.1f} | {c['FD2']:.1f} ({c['tau']:.2f}) | "
                   f"{c['FD1'] / hk:.2f}× | {c['FD2'] / hk:.2f}× | ≤ {TARGETS[k]:g}× | {'yes' if c['FD1'] / hk <= TARGETS[k] else 'no'} |")
     if any(r.get('compile') is True for r in res['methods'].values()):
-        failed = {k: v for k, v in res.get('failed', {}).items()}
-        md += ['', "¹ CUDA graphs failed for this method: " + '; '.join(f"{k}: `{v[:90]}…`" for k, v in failed.items()) + "; it ran with plain `compile=True`."]
+        md += ['', "¹ CUDA graphs failed for this method: " + '; '.join(f"{k}: `{v[:90]}…`" for k, v in res.get('failed', {}).items()) + "; it ran with plain `compile=True`."]
     for e in {(r['earlier']['card'], r['earlier']['minutes'], r['earlier']['heun35']) for r in res.get('kept', {}).values()}:
         md += ['', f"² from an earlier run of this bench ({e[0]}, a budget of {e[1]:g} GPU-minutes, its own teacher: Heun-35 FD {e[2]:.1f}, "
                "which its ratios use); not re-run here."]
-    md += [f"\n³ {r['name']}: {r['compile_config']}." for r in {**res['methods'], **res.get('kept', {})}.values() if 'compile_config' in r]
+    md += [f"\n³ {r['name']}: {r['compile_config']}." for r in methods_of(res).values() if 'compile_config' in r]
     if not res['methods']: return '\n'.join(md)
     md += ['', 'FD against GPU-minutes (the curve each run drew through its callback):', '',
-           '| method | ' + ' | '.join(f'point {i + 1}' for i in range(max(len(r['curve']) for r in {**res['methods'], **res.get('kept', {})}.values()))) + ' |',
-           '|---|' + '---|' * max(len(r['curve']) for r in {**res['methods'], **res.get('kept', {})}.values())]
-    for r in {**res['methods'], **res.get('kept', {})}.values():
+           '| method | ' + ' | '.join(f'point {i + 1}' for i in range(max(len(r['curve']) for r in methods_of(res).values()))) + ' |',
+           '|---|' + '---|' * max(len(r['curve']) for r in methods_of(res).values())]
+    for r in methods_of(res).values():
         md.append(f"| {r['name']}{' ²' if 'earlier' in r else ''} | " + ' | '.join(f"{c['gpu_minutes']:.1f} min: {c['FD1']:.0f} / {c['FD2']:.0f}" for c in r['curve']) + ' |')
     md.append('\n(each cell: GPU-minutes, then FD at NFE 1 / NFE 2)')
     return '\n'.join(md)
@@ -164,7 +168,7 @@ def plot(res, path):
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.2), dpi=80, sharey=True)
     for ax, key, title in zip(axs, ('FD1', 'FD2'), ('one step', 'two steps')):
-        for r in {**res['methods'], **res.get('kept', {})}.values():
+        for r in methods_of(res).values():
             ax.plot([c['gpu_minutes'] for c in r['curve']], [c[key] for c in r['curve']], 'o--' if 'earlier' in r else 'o-', label=r['name'] + (' (earlier run)' if 'earlier' in r else ''))
         ax.axhline(res['teacher']['heun35'], color='k', ls='--', lw=1, label='teacher, Heun 35')
         ax.axhline(res['floor'], color='gray', ls=':', lw=1, label='floor (train vs test)')
