@@ -8,7 +8,7 @@ Writes bench/results/cuda_graphs.json and nbs/_cuda_graphs.md.
 
     python bench/cuda_graphs.py [--methods edm ict cd ctm] [--render]
 """
-import argparse, json, time
+import argparse, json, re, time
 from pathlib import Path
 import torch
 
@@ -55,7 +55,8 @@ def markdown(res):
     for r in res['rows']:
         tname = {False: 'eager', True: 'compiled', 'reduce-overhead': 'CUDA graphs'}[r['teacher_compile']] if r['method'] in ('cd', 'ctm') else '—'
         if 'failed' in r:
-            md.append(f"| {NAMES[r['method']]} | `{r['compile']!r}` | {tname} | {r['failed']} | | |"); continue
+            short = re.split(r'\\n|\. ', r['failed'])[0]      # the error's first sentence; the json keeps 300 characters
+            md.append(f"| {NAMES[r['method']]} | `{r['compile']!r}` | {tname} | fails: `{short}…` | | |"); continue
         tc = r['teacher_compile']                              # the same teacher under compile=True; older runs: a compiled one
         b = base.get((r['method'], tc)) or base.get((r['method'], bool(tc)))
         md.append(f"| {NAMES[r['method']]} | `{r['compile']!r}` | {tname} | {r['ms_per_step']:.1f} | {b / r['ms_per_step']:.2f}× | {r['warmup_s']:.0f} |")

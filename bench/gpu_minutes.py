@@ -91,7 +91,7 @@ def main():
         m, loss, view = make(method)
         loss = loss(steps) if not hasattr(loss, 'loss') else loss        # iCT's curriculum is laid out over the run's steps
         # CTM: graphs of the student beside graphs of the teacher fail in torch, and the teacher's k Heun steps (11.7 on average)
-        # gain more from graphs than the student's three passes do (0.13 s a step this way, 0.24 s with the graphs swapped, H100)
+        # gain more from graphs than the student's three passes do (0.13-0.18 s a step this way, 0.21-0.27 s with the graphs swapped, H100)
         kw = {**fast, 'compile': True} if method == 'ctm' and fast['compile'] == 'reduce-overhead' else fast
         return fit(m, loss, x, steps=steps, lr=2e-4, ema_decay=0.999, callback=lambda r: callback(r, loss, view), callback_every=every, **kw)
 
@@ -131,7 +131,22 @@ def methods_of(res):
     return {**res['methods'], **res.get('kept', {})}
 
 
+EARLIER_MARKS = ('²', '⁴', '⁵', '⁶', '⁷')
+
+
+def earlier_marks(res):
+    "{(card, minutes, heun35) of an earlier run: its footnote mark}, one mark per earlier run kept (`--keep`)."
+    groups = dict.fromkeys((r['earlier']['card'], r['earlier']['minutes'], r['earlier']['heun35']) for r in res.get('kept', {}).values())
+    return dict(zip(groups, EARLIER_MARKS))
+
+
+def _mark(r, marks):
+    e = r.get('earlier')
+    return f" {marks[(e['card'], e['minutes'], e['heun35'])]}" if e else ''
+
+
 def markdown(res):
+    marks = earlier_marks(res)
     a, h = res['args'], res.get('teacher', {}).get('heun35')
     md = [f"Measured on {res['card']}, torch {res['torch']}, {res['date']}, by `bench/gpu_minutes.py`: digits at "
           f"{a['size']}×{a['size']}, U-Net ch {a['ch']} (1, 2, 2; one res block), batch {a['bs']}, bf16 autocast, torch.compile with CUDA graphs "
@@ -146,20 +161,20 @@ def markdown(res):
            '|---|---|---|---|---|---|---|---|---|---|']
     for k, r in methods_of(res).items():
         c, hk = r['curve'][-1], r.get('earlier', {}).get('heun35', h)
-        md.append(f"| {r['name']}{' ¹' if r.get('compile') is True else ''}{' ²' if 'earlier' in r else ''}{' ³' if 'compile_config' in r else ''} | {r['steps']:,} | {r['samples_per_s']:,.0f} | {c['gpu_minutes']:.1f} | {c['FD1']:.1f} | {c['FD2']:.1f} ({c['tau']:.2f}) | "
+        md.append(f"| {r['name']}{' ¹' if r.get('compile') is True else ''}{_mark(r, marks)}{' ³' if 'compile_config' in r else ''} | {r['steps']:,} | {r['samples_per_s']:,.0f} | {c['gpu_minutes']:.1f} | {c['FD1']:.1f} | {c['FD2']:.1f} ({c['tau']:.2f}) | "
                   f"{c['FD1'] / hk:.2f}× | {c['FD2'] / hk:.2f}× | ≤ {TARGETS[k]:g}× | {'yes' if c['FD1'] / hk <= TARGETS[k] else 'no'} |")
+    notes = [(m, f"from an earlier run of this bench ({e[0]}, a budget of {e[1]:g} GPU-minutes, its own teacher: Heun-35 FD {e[2]:.1f}, "
+                 "which its ratios use); not re-run here.") for e, m in marks.items()]
     if any(r.get('compile') is True for r in res['methods'].values()):
-        md += ['', "¹ CUDA graphs failed for this method: " + '; '.join(f"{k}: `{v[:90]}…`" for k, v in res.get('failed', {}).items()) + "; it ran with plain `compile=True`."]
-    for e in {(r['earlier']['card'], r['earlier']['minutes'], r['earlier']['heun35']) for r in res.get('kept', {}).values()}:
-        md += ['', f"² from an earlier run of this bench ({e[0]}, a budget of {e[1]:g} GPU-minutes, its own teacher: Heun-35 FD {e[2]:.1f}, "
-               "which its ratios use); not re-run here."]
-    md += [f"\n³ {r['name']}: {r['compile_config']}." for r in methods_of(res).values() if 'compile_config' in r]
+        notes.append(('¹', "CUDA graphs failed for this method: " + '; '.join(f"{k}: `{v[:90]}…`" for k, v in res.get('failed', {}).items()) + "; it ran with plain `compile=True`."))
+    notes += [('³', f"{r['name']}: {r['compile_config']}.") for r in methods_of(res).values() if 'compile_config' in r]
+    for m, text in sorted(notes, key=lambda n: '¹²³⁴⁵⁶⁷'.index(n[0])): md += ['', f"{m} {text}"]
     if not res['methods']: return '\n'.join(md)
     md += ['', 'FD against GPU-minutes (the curve each run drew through its callback):', '',
            '| method | ' + ' | '.join(f'point {i + 1}' for i in range(max(len(r['curve']) for r in methods_of(res).values()))) + ' |',
            '|---|' + '---|' * max(len(r['curve']) for r in methods_of(res).values())]
     for r in methods_of(res).values():
-        md.append(f"| {r['name']}{' ²' if 'earlier' in r else ''} | " + ' | '.join(f"{c['gpu_minutes']:.1f} min: {c['FD1']:.0f} / {c['FD2']:.0f}" for c in r['curve']) + ' |')
+        md.append(f"| {r['name']}{_mark(r, marks)} | " + ' | '.join(f"{c['gpu_minutes']:.1f} min: {c['FD1']:.0f} / {c['FD2']:.0f}" for c in r['curve']) + ' |')
     md.append('\n(each cell: GPU-minutes, then FD at NFE 1 / NFE 2)')
     return '\n'.join(md)
 

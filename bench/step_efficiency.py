@@ -1,6 +1,6 @@
 """Training-step efficiency on a GPU: samples/s and the fraction of a measured bf16 matmul ceiling, per method and mode.
 
-For each method (EDM, CD, CT, iCT, CTM + DSM) and U-Net width (ch 64 and ch 128, 32×32, batch 512) one training step —
+For each method (EDM, CD, CT, iCT, CTM + DSM, LCM) and U-Net width (ch 64 and ch 128, 32×32, batch 512) one training step —
 the method's loss (online pass, and the target/teacher passes it needs), backward, fused AdamW, the method's after_step
 (EMA target, curriculum) — is timed in three modes, in the same run:
 
@@ -10,10 +10,16 @@ the method's loss (online pass, and the target/teacher passes it needs), backwar
 - `bf16 + compile + CUDA graphs`: the same with `mode="reduce-overhead"` (CUDA graphs replay the launches).
 
 CTM is the exception: it draws its jump per batch and runs the teacher that many steps, so compiling its whole loss builds
-a graph per jump (pre-warming it ran past 15 minutes); its networks are compiled instead, as `fit` does (the student with
-CUDA graphs in the third mode, the teacher compiled without them: torch refuses to graph both). In the first recorded
-run CT under CUDA graphs was slower than eager (0.6× at ch 64): its loss read the step k inside the compiled code, so
-every step recompiled and re-recorded its graphs; CT now reads its levels eagerly (as iCT does), not yet re-measured.
+a graph per jump (pre-warming it ran past 15 minutes); its networks are compiled instead, as `fit` does. In the third
+mode the teacher, which runs about 23 times a step, gets the CUDA graphs and the student is compiled without them (torch
+refuses to graph both; on digits 16×16 this way is the faster one, bench/ctm_step_configs.py); the CTM rows stored from
+2026-11-27's run graphed the student instead (their mode cell says which). In the first recorded run CT under CUDA graphs
+was slower than eager (0.6× at ch 64): its loss read the step k inside the compiled code, so every step recompiled and
+re-recorded its graphs; CT now reads its levels eagerly (as iCT does), re-timed in the fourth run (4.1×).
+
+LCM's step is latent consistency distillation (LCDLoss: the class-conditioned teacher twice for classifier-free guidance at
+a drawn w, one DDIM step over k = 20 timesteps, the EMA target, the student fed w) on 1×32×32 arrays standing for latents:
+LCM trains on latents encoded once beforehand, so its step is this one at the latents' shape.
 
 FLOPs per step are counted once per method and width with torch's FlopCounterMode (forward and backward); the ceiling
 is a bf16 8192³ matmul measured in the same run. Then torch.profiler attributes the best iCT mode's GPU time to kernels.
@@ -36,9 +42,11 @@ from consistency_edu.cd import CDLoss
 from consistency_edu.ct import CTLoss
 from consistency_edu.ict import ICTLoss
 from consistency_edu.ctm import CTMModel, CTMLoss
+from consistency_edu.lcm import LCMModel, LCDLoss, alphas_cumprod
+from consistency_edu.latent import EpsNet
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = {'edm': 'EDM', 'cd': 'CD (Heun teacher)', 'ct': 'CT', 'ict': 'iCT', 'ctm': 'CTM + DSM'}
+NAMES = {'edm': 'EDM', 'cd': 'CD (Heun teacher)', 'ct': 'CT', 'ict': 'iCT', 'ctm': 'CTM + DSM', 'lcm': 'LCM (LCD, guided DDIM teacher)'}
 MODES = ('eager fp32', 'bf16 + compile', 'bf16 + compile + CUDA graphs')
 
 
@@ -63,14 +71,18 @@ def setup():
 
 def build(method, ch, dev):
     torch.manual_seed(0)
-    unet = lambda n_extra=0: UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2, n_extra=n_extra, dropout=0.1 if method in ('ct', 'ict') else 0.)
-    model = (Denoiser(unet()) if method == 'edm' else CTMModel(unet(1)) if method == 'ctm' else ConsistencyModel(unet())).to(dev)
-    teacher = Denoiser(unet()).to(dev).eval().requires_grad_(False) if method in ('cd', 'ctm') else None
+    nc = 10 if method == 'lcm' else None                    # LCM: class-conditioned, its student also fed the guidance scale w
+    unet = lambda n_extra=0: UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2, n_extra=n_extra, num_classes=nc, dropout=0.1 if method in ('ct', 'ict') else 0.)
+    model = (Denoiser(unet()) if method == 'edm' else CTMModel(unet(1)) if method == 'ctm' else
+             LCMModel(unet(1), alphas_cumprod()) if method == 'lcm' else ConsistencyModel(unet())).to(dev)
+    teacher = (Denoiser(unet()) if method in ('cd', 'ctm') else EpsNet(unet()) if method == 'lcm' else None)
+    if teacher is not None: teacher = teacher.to(dev).eval().requires_grad_(False)
     loss = {'edm': lambda: (lambda m, x, g: edm_loss(m, x, generator=g)),
             'cd': lambda: CDLoss(model, teacher, N=18, mu=0.95, solver='heun'),
             'ct': lambda: CTLoss(model, K=10 ** 6, s0=2, s1=150),    # K large: the curriculum holds still while timing (a new N
             'ict': lambda: ICTLoss(model, K=10 ** 6),                # would recompile the graph; in training it changes a few times)
-            'ctm': lambda: CTMLoss(model, teacher, N=18)}[method]()
+            'ctm': lambda: CTMLoss(model, teacher, N=18),
+            'lcm': lambda: LCDLoss(model, teacher, k=20)}[method]()  # on 1×32×32 arrays standing for latents (LCM trains on stored ones)
     if hasattr(loss, 'to'): loss.to(dev)
     return model, loss
 
@@ -81,8 +93,8 @@ def step_fn(model, loss, mode, opt):
         with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp): return fn(net, x, None).float().mean()
     if 'compile' in mode and isinstance(loss, CTMLoss):
         # CTM draws its jump (k) per batch and runs the teacher k steps: compiling the whole loss would build a graph per k.
-        # Compile the networks instead, as fit does; the teacher without CUDA graphs (graphing both fails in torch's graph trees).
-        net, loss.teacher = torch.compile(model, mode=cmode), torch.compile(loss.teacher)
+        # Compile the networks instead, as fit does; CUDA graphs for the teacher only (graphing both fails in torch's graph trees).
+        net, loss.teacher = torch.compile(model), torch.compile(loss.teacher, mode=cmode)
     elif 'compile' in mode: compute = torch.compile(compute, mode=cmode)
     k, graphs = [0], 'graphs' in mode
     def step(x):
@@ -95,9 +107,17 @@ def step_fn(model, loss, mode, opt):
     return step
 
 
+def batch(method, bs, dev, channels_last=False):
+    "A batch of 32×32 one-channel data on `dev`; LCM's with class labels, as (x, labels)."
+    g = torch.Generator(dev).manual_seed(0)
+    x = torch.rand(bs, 1, 32, 32, device=dev, generator=g) * 2 - 1
+    if channels_last: x = x.contiguous(memory_format=torch.channels_last)
+    return (x, torch.randint(0, 10, (bs,), device=dev, generator=g)) if method == 'lcm' else x
+
+
 def flops(method, ch, bs, dev):
     model, loss = build(method, ch, dev)
-    x = torch.rand(bs, 1, 32, 32, device=dev) * 2 - 1
+    x = batch(method, bs, dev)
     with FlopCounterMode(display=False) as fc:
         getattr(loss, 'loss', loss)(model, x, None).mean().backward()
     return fc.get_total_flops()
@@ -108,8 +128,7 @@ def run(method, ch, mode, bs, steps, dev):
     cl = mode != 'eager fp32'
     if cl: model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
-    x = torch.rand(bs, 1, 32, 32, device=dev) * 2 - 1
-    if cl: x = x.contiguous(memory_format=torch.channels_last)
+    x = batch(method, bs, dev, cl)
     step = step_fn(model, loss, mode, opt)
     t = time.time()
     for _ in range(3): step(x)                                   # warm-up: compilation, CUDA graph capture, autotuning
@@ -169,6 +188,7 @@ def measure(a, dev):
             try: r, keep = run(method, ch, mode, a.bs, a.steps, dev)
             except Exception as e: print(method, ch, mode, 'failed:', repr(e)[:300], flush=True); continue
             r |= {'method': method, 'ch': ch, 'mode': mode, 'gflop_per_step': f / 1e9, 'tflops': f / r['sec_per_step'] / 1e12}
+            if method == 'ctm' and 'graphs' in mode: r['graphed'] = 'teacher'
             r['ceiling_frac'] = r['tflops'] / peak
             base = r['samples_per_s'] if mode == 'eager fp32' else base
             r['x_eager'] = r['samples_per_s'] / base if base else None
@@ -177,6 +197,11 @@ def measure(a, dev):
             torch.cuda.empty_cache(); torch._dynamo.reset()
     return {'card': card, 'date': time.strftime('%Y-%m-%d'), 'ceiling_tflops': peak, 'bs': a.bs, 'rows': rows,
             'profile': profile(*best[1]) | {'ch': best[0]['ch'], 'mode': best[0]['mode']} if best else None}
+
+
+def graphed(r):
+    "Which of CTM's networks ran under CUDA graphs (rows before the switch to the teacher carry no key: the student)."
+    return f" ({r.get('graphed', 'student')} graphed)" if r['method'] == 'ctm' and 'graphs' in r['mode'] else ''
 
 
 def markdown(res):
@@ -188,7 +213,7 @@ def markdown(res):
     for run_ in res['runs']:
         md += ['', f"Measured on {run_['card']}, {run_['date']}, batch {run_['bs']}; ceiling {run_['ceiling_tflops']:.0f} TFLOP/s. {run_.get('note', '')}".rstrip(), '',
                '| method | ch | mode | samples/s | GFLOP/step | TFLOP/s | % of ceiling | × eager fp32 | peak GB |', '|---|---|---|---|---|---|---|---|---|']
-        md += [f"| {NAMES[r['method']]} | {r['ch']} | {r['mode']} | {r['samples_per_s']:,.0f} | {r['gflop_per_step']:.0f} | {r['tflops']:.0f} | "
+        md += [f"| {NAMES[r['method']]} | {r['ch']} | {r['mode']}{graphed(r)} | {r['samples_per_s']:,.0f} | {r['gflop_per_step']:.0f} | {r['tflops']:.0f} | "
                f"{100 * r['ceiling_frac']:.1f}% | {r['x_eager']:.2f}× | {r['peak_gb']:.1f} |" for r in run_['rows']]
     prof = next((r['profile'] for r in res['runs'] if r.get('profile')), None)
     if prof:

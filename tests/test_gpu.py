@@ -49,7 +49,7 @@ def test_fit_step_does_not_wait_for_the_gpu(method):
     assert long - short <= 12, (method, short, long)                             # 40 more steps, 2 more sync points; a sync a step gives >= 40
 
 
-def test_graphed_teacher_inside_the_loss_is_replayed_not_re_recorded():
+def test_graphed_teacher_inside_the_loss_is_replayed_not_re_recorded(monkeypatch):
     """A teacher compiled with CUDA graphs and called inside the loss (CTM's k Heun steps, k drawn per batch), after another
     model was trained under graphs in the same process (the course's order: teacher first). fit marks every CUDA step's
     start, so each step's teacher calls replay the graphs recorded along one chain; without the mark the chain never ended
@@ -66,14 +66,10 @@ def test_graphed_teacher_inside_the_loss_is_replayed_not_re_recorded():
     teacher = rt.ema.eval().requires_grad_(False)
     model = CTMModel(unet(n_extra=1))
     loss = CTMLoss(model, torch.compile(teacher, mode='reduce-overhead'), N=6, dsm=1.)     # k in 1..5: at most 10 teacher calls a step
-    mgr = cudagraph_trees.get_manager()
-    recorded = []
-    record = mgr.record_function
-    mgr.record_function = lambda *a, **k: (recorded.append(1), record(*a, **k))[1]
-    try:
-        fit(model, loss, x, steps=60, compile=True, **kw)                                   # warm-up: every k drawn, its chain recorded
-        before = len(recorded)
-        fit(model, loss, x, steps=60, compile=True, **kw)
-    finally: del mgr.record_function
+    recorded, record = [], cudagraph_trees.CUDAGraphTreeManager.record_function            # every recording, whichever tree manager
+    monkeypatch.setattr(cudagraph_trees.CUDAGraphTreeManager, 'record_function', lambda self, *a, **k: (recorded.append(1), record(self, *a, **k))[1])
+    fit(model, loss, x, steps=60, compile=True, **kw)                                       # warm-up: every k drawn, its chain recorded
+    before = len(recorded)
+    fit(model, loss, x, steps=60, compile=True, **kw)
     assert before > 0, 'the teacher ran without CUDA graphs'
     assert len(recorded) - before <= 4, (before, len(recorded))                            # replays; unmarked, each step records anew

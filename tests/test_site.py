@@ -47,6 +47,14 @@ def test_imports_in_cells_of_their_own():
             assert not imports or len(imports) == len(lines), f"{nb.name}, cell {c.get('id')}: imports mixed with other code"
 
 
+def test_no_heading_inside_a_code_cell():
+    "A markdown heading pasted into a code cell runs as a comment and vanishes from the page (the guide lost a section that way)."
+    for nb in NBS.glob('*.ipynb'):
+        for c in json.loads(nb.read_text())['cells']:
+            if c['cell_type'] != 'code': continue
+            heads = [l for l in ''.join(c['source']).split('\n') if re.match(r'#{2,6} \S', l)]
+            assert not heads, f"{nb.name}, cell {c.get('id')}: markdown heading in a code cell: {heads[0]!r}"
+
 def test_readme_is_generated_from_index():
     "README.md is written from nbs/index.ipynb by .ci/readme.py (nbdev_readme needs Quarto)."
     import runpy
