@@ -184,13 +184,15 @@ class ConsistencyMethod:
     def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond) -> Tensor: raise NotImplementedError
     def __call__(self, model:nn.Module, x0:Tensor, generator=None, **cond): return self.loss(model, x0, generator, **cond)
     def target_model(self, model:nn.Module): return model if self.target is None else self.target.model
+    def kept(self, key, make):
+        "`make()`, computed once per `key` and kept with the method: its levels per N and device, copies of its constants."
+        cache = self.__dict__.setdefault('_kept', {})
+        if key not in cache: cache[key] = make()
+        return cache[key]
     @torch.compiler.disable
     def on_device(self, t:Tensor, like:Tensor) -> Tensor:
         "The method's CPU constant `t` (its levels, its grid) on `like`'s device and dtype, copied once and kept: a copy every step would wait for the GPU."
-        cache = self.__dict__.setdefault('_device_copies', {})
-        key = (id(t), like.device, like.dtype)
-        if key not in cache: cache[key] = (t, t.to(like))   # t kept with its copy, so its id is not reused
-        return cache[key][1]
+        return self.kept(('copy', id(t), like.device, like.dtype), lambda: (t, t.to(like)))[1]   # t kept with its copy, so its id is not reused
     def to(self, device):
         "Move the method's own networks (the target) to `device`; `fit` calls it."
         if self.target is not None: self.target.model.to(device)

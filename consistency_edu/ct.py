@@ -46,7 +46,7 @@ class CTLoss(ConsistencyMethod):
         self.metric, self.weighting, self.c, self.lpips = metric, weighting, c, lpips
         lo, hi = sigma_range(model)
         self.grid = dict(sigma_min=lo if sigma_min is None else sigma_min, sigma_max=hi if sigma_max is None else sigma_max, rho=rho)
-        self.target, self._cache = EMA(model, mu0), {}
+        self.target = EMA(model, mu0)
 
     def N(self, k:int): return ct_N(min(k, self.K), self.K, self.s0, self.s1) if self.adaptive else self.s1
     def levels(self, k:int): return cm_sigmas(self.N(k), **self.grid)
@@ -55,9 +55,8 @@ class CTLoss(ConsistencyMethod):
     @torch.compiler.disable   # eager: a compiled loss then never reads the step k (no recompile per step, no CUDA-graph re-recording)
     def _levels_now(self, like:Tensor):
         "The current step's levels on `like`'s device and dtype, computed once per N."
-        key = (self.N(self.k), like.device, like.dtype)
-        if key not in self._cache: self._cache[key] = cm_sigmas(key[0], **self.grid).to(like)
-        return self._cache[key]
+        N = self.N(self.k)
+        return self.kept(('levels', N, like.device, like.dtype), lambda: cm_sigmas(N, **self.grid).to(like))
 
     def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):
         check_tensor(x0, 'x0', min_ndim=2)

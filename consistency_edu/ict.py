@@ -66,7 +66,6 @@ class ICTLoss(ConsistencyMethod):
         lo, hi = sigma_range(model)
         self.grid = dict(sigma_min=lo if sigma_min is None else sigma_min, sigma_max=hi if sigma_max is None else sigma_max, rho=rho)
         self.target = EMA(model, mu0) if mu0 is not None else None
-        self._cache = {}
 
     def N(self, k:int): return (ict_N if self.curriculum == 'exp' else ct_N)(min(k, self.K), self.K, self.s0, self.s1)
     def levels(self, k:int): return cm_sigmas(self.N(k), **self.grid)
@@ -76,11 +75,10 @@ class ICTLoss(ConsistencyMethod):
     def _levels_probs(self, like:Tensor):
         "The current step's levels and their index probabilities, computed once per N and device."
         N = self.N(self.k)
-        key = (N, like.device, like.dtype)
-        if key not in self._cache:
+        def make():
             s = cm_sigmas(N, **self.grid)
-            self._cache[key] = (s.to(like), lognormal_index_probs(s, *self.P).to(like.device) if self.sampling == 'lognormal' else None)
-        return self._cache[key]
+            return s.to(like), (lognormal_index_probs(s, *self.P).to(like.device) if self.sampling == 'lognormal' else None)
+        return self.kept(('levels', N, like.device, like.dtype), make)
 
     def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):
         check_tensor(x0, 'x0', min_ndim=2)
