@@ -2,17 +2,21 @@
 
 One EDM teacher (its training time stated apart) is trained on the bundled digits; then each method trains for a budget of
 `--minutes` GPU-minutes with the efficient step (bf16 autocast, torch.compile with CUDA graphs of the online network and the teacher
-(CTM: its student compiled without graphs, its teacher with: torch refuses graphs of both, and the teacher's
-k Heun steps a training step are where CTM's time goes), channels-last, fused AdamW, a host sync every 50 steps, data on the device), at the batch and net size given. The number
+(CTM: its student compiled without graphs, its teacher with: torch refuses graphs of both, and graphing the teacher is
+the faster of the two; bench/ctm_step_configs.py), channels-last, fused AdamW, a host sync every 50 steps, data on the device), at the batch and net size given. The number
 of steps that fills the budget comes from a short timed probe of the same step; compile warm-up is counted inside the budget.
 `fit`'s callback scores the EMA of the student at five points of the run — FD at NFE 1 and at NFE 2 (τ by greedy search
 against the train split), against the test digits — so each method gives a curve of FD against GPU-minutes.
 Writes nbs/_gpu_minutes.md, nbs/_gpu_minutes.png and bench/results/gpu_minutes.json.
 
 iCT runs twice: with its curriculum ending at N = 160 (`ict`) and ending early, at `--short-s1` (`ict-short`; a short budget
-spends its steps on a few coarse discretisations instead of on ones it cannot train).
+spends its steps on a few coarse discretisations instead of on ones it cannot train). CTM's variants split its step's cost:
+`ctm` as the paper trains it (DSM at the adaptive weight, jumps up to N - 1 = 17 teacher steps), `ctm-short` with jumps of
+at most `--ctm-max-k` teacher steps, `ctm-fixed` with DSM at the fixed weight `--ctm-dsm-weight` (the adaptive weight's two
+extra gradients a step and its compile time are gone; 0.3 is about the adaptive weight's value over the first steps, measured
+on the CPU), and `ctm-fixed-short` with both.
 
-    python bench/gpu_minutes.py [--minutes 5] [--size 16] [--ch 32] [--bs 512] [--methods ict ict-short cd ctm] [--device cuda]
+    python bench/gpu_minutes.py [--minutes 5] [--size 16] [--ch 32] [--bs 512] [--methods ict ict-short cd ctm ctm-short ctm-fixed ctm-fixed-short] [--keep] [--device cuda]
 """
 import argparse, json, time
 from pathlib import Path
@@ -27,9 +31,12 @@ from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_st
 from consistency_edu.recipes import digits_student
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ict-short': 'iCT, curriculum ending at N = {s1}', 'ctm': 'CTM + DSM, from the teacher'}
+NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ict-short': 'iCT, curriculum ending at N = {s1}', 'ctm': 'CTM + DSM, from the teacher',
+         'ctm-short': 'CTM + DSM, from the teacher, jumps of at most M = {m} teacher steps',
+         'ctm-fixed': 'CTM + DSM at a fixed weight {w} (not adaptive), from the teacher',
+         'ctm-fixed-short': 'CTM + DSM at a fixed weight {w}, jumps of at most M = {m} teacher steps, from the teacher'}
 CTM_CONFIG = "its student compiled without CUDA graphs, its teacher with (`fit` marks every step's start, so the teacher's graphs are replayed, not re-recorded)"
-TARGETS = {'cd': 1.5, 'ict': 1.5, 'ict-short': 1.5, 'ctm': 1.0}
+TARGETS = {'cd': 1.5, 'ict': 1.5, 'ict-short': 1.5, 'ctm': 1.0, 'ctm-short': 1.0, 'ctm-fixed': 1.0, 'ctm-fixed-short': 1.0}
 
 
 def main():
@@ -38,6 +45,8 @@ def main():
     p.add_argument('--ch', type=int, default=32); p.add_argument('--bs', type=int, default=512)
     p.add_argument('--teacher-steps', type=int, default=6000); p.add_argument('--n', type=int, default=1000)
     p.add_argument('--methods', nargs='+', default=['ict', 'ict-short', 'cd', 'ctm'], choices=list(NAMES))
+    p.add_argument('--ctm-max-k', type=int, default=4, help="CTM's most teacher steps a jump in the `ctm-short` and `ctm-fixed-short` runs (max_k)")
+    p.add_argument('--ctm-dsm-weight', type=float, default=0.3, help="DSM's fixed weight in the `ctm-fixed` and `ctm-fixed-short` runs (the adaptive one needs two extra gradients a step)")
     p.add_argument('--short-s1', type=int, default=40, help="iCT's largest N in the `ict-short` run"); p.add_argument('--points', type=int, default=5)
     p.add_argument('--probe', type=int, default=100, help='steps of the timing probe (the last half is timed)')
     p.add_argument('--device', default='cuda'); p.add_argument('--out-dir', default=None)
@@ -84,15 +93,16 @@ def main():
     def make(method):
         "A fresh (model, loss, sampler view) for `method`; iCT's loss is a function of the run's steps."
         m, loss = digits_student(method.split('-')[0], unet, teacher, fast_teacher,
-                                 ict_s1=a.short_s1 if method == 'ict-short' else 160)
-        return m.to(dev), loss, CTMAsConsistency if method == 'ctm' else (lambda e: e)
+                                 ict_s1=a.short_s1 if method == 'ict-short' else 160, ctm_max_k=a.ctm_max_k if method in ('ctm-short', 'ctm-fixed-short') else None)
+        if method.startswith('ctm-fixed'): loss.dsm = a.ctm_dsm_weight
+        return m.to(dev), loss, CTMAsConsistency if method.startswith('ctm') else (lambda e: e)
 
     def run(method, steps, callback, every):
         m, loss, view = make(method)
         loss = loss(steps) if not hasattr(loss, 'loss') else loss        # iCT's curriculum is laid out over the run's steps
-        # CTM: graphs of the student beside graphs of the teacher fail in torch, and the teacher's k Heun steps (11.7 on average)
-        # gain more from graphs than the student's three passes do (0.13-0.18 s a step this way, 0.21-0.27 s with the graphs swapped, H100)
-        kw = {**fast, 'compile': True} if method == 'ctm' and fast['compile'] == 'reduce-overhead' else fast
+        # CTM: graphs of the student beside graphs of the teacher fail in torch, and graphing the teacher is the faster
+        # arrangement (0.13-0.18 s a step, 0.21-0.27 s with the graphs swapped, H100: bench/ctm_step_configs.py)
+        kw = {**fast, 'compile': True} if method.startswith('ctm') and fast['compile'] == 'reduce-overhead' else fast
         return fit(m, loss, x, steps=steps, lr=2e-4, ema_decay=0.999, callback=lambda r: callback(r, loss, view), callback_every=every, **kw)
 
     def one(method):
@@ -107,7 +117,7 @@ def main():
             curve.append({'step': r.step, 'gpu_minutes': r.seconds / 60, 'FD1': fd(sample_consistency(ema, z)), 'FD2': fd(x2), 'tau': tau})
             print(method, curve[-1], flush=True)
         r = run(method, steps, score, max(1, steps // a.points // sync) * sync)
-        res['methods'][method] = {'name': NAMES[method].format(s1=a.short_s1), **({'compile_config': CTM_CONFIG} if method == 'ctm' and cuda else {}), 'steps': steps, 'sec_per_step': sec_step, 'samples_per_s': a.bs / sec_step,
+        res['methods'][method] = {'name': NAMES[method].format(s1=a.short_s1, m=a.ctm_max_k, w=a.ctm_dsm_weight), **({'compile_config': CTM_CONFIG} if method.startswith('ctm') and cuda else {}), 'steps': steps, 'sec_per_step': sec_step, 'samples_per_s': a.bs / sec_step,
                                   'compile_s': marks[0], 'train_seconds': r.seconds, 'eval_seconds': r.callback_seconds,
                                   'finite': all(v == v for v in r.history), 'curve': curve}
 
@@ -167,7 +177,8 @@ def markdown(res):
                  "which its ratios use); not re-run here.") for e, m in marks.items()]
     if any(r.get('compile') is True for r in res['methods'].values()):
         notes.append(('¹', "CUDA graphs failed for this method: " + '; '.join(f"{k}: `{v[:90]}…`" for k, v in res.get('failed', {}).items()) + "; it ran with plain `compile=True`."))
-    notes += [('³', f"{r['name']}: {r['compile_config']}.") for r in methods_of(res).values() if 'compile_config' in r]
+    configs = {r['compile_config'] for r in methods_of(res).values() if 'compile_config' in r}
+    notes += [('³', f"The rows marked ³ (CTM): {c}.") for c in configs]
     for m, text in sorted(notes, key=lambda n: '¹²³⁴⁵⁶⁷'.index(n[0])): md += ['', f"{m} {text}"]
     if not res['methods']: return '\n'.join(md)
     md += ['', 'FD against GPU-minutes (the curve each run drew through its callback):', '',

@@ -11,7 +11,7 @@ the method's loss (online pass, and the target/teacher passes it needs), backwar
 
 CTM is the exception: it draws its jump per batch and runs the teacher that many steps, so compiling its whole loss builds
 a graph per jump (pre-warming it ran past 15 minutes); its networks are compiled instead, as `fit` does. In the third
-mode the teacher, which runs about 23 times a step, gets the CUDA graphs and the student is compiled without them (torch
+mode the teacher (about 23 calls a step) gets the CUDA graphs and the student is compiled without them (torch
 refuses to graph both; on digits 16×16 this way is the faster one, bench/ctm_step_configs.py); the CTM rows stored from
 2026-11-27's run graphed the student instead (their mode cell says which). In the first recorded run CT under CUDA graphs
 was slower than eager (0.6× at ch 64): its loss read the step k inside the compiled code, so every step recompiled and

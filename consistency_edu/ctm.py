@@ -89,14 +89,16 @@ class CTMAsDenoiser(_View):
         return self.model.g(x, sigma, sigma, **cond)
 
 # %% ../nbs/15_ctm.ipynb #c019
-def draw_ctm_levels(N:int, B:int, generator=None):
-    "Grid indices (n, k, m) of CTM's t = sigma_n > u = sigma_{n+k} >= s = sigma_m: P(k) ∝ k (one k per batch), n, m uniform."
+def draw_ctm_levels(N:int, B:int, generator=None, max_k:int|None=None):
+    "Grid indices (n, k, m) of CTM's t = sigma_n > u = sigma_{n+k} >= s = sigma_m: P(k) ∝ k on 1..max_k (default N - 1; one k per batch), n, m uniform."
     if N < 2: raise ValueError(f"`N` must be >= 2, got {N}")
     if B < 1: raise ValueError(f"`B` must be >= 1, got {B}")
+    M = N - 1 if max_k is None else max_k
+    if not 1 <= M <= N - 1: raise ValueError(f"`max_k` (the most teacher steps a jump takes) must lie in [1, N - 1 = {N - 1}], got {max_k}")
     dev = generator.device if generator is not None else torch.device('cpu')
     # k sets how many teacher steps run, so the host reads it: drawn on the CPU (from `generator` if it is a CPU one, else
     # from torch's global generator) the read does not wait for the GPU
-    k = int(torch.multinomial(torch.arange(1, N, dtype=torch.float32), 1, generator=generator if dev.type == 'cpu' else None)) + 1
+    k = int(torch.multinomial(torch.arange(1, M + 1, dtype=torch.float32), 1, generator=generator if dev.type == 'cpu' else None)) + 1
     n = torch.randint(0, N - k, (B,), generator=generator, device=dev)
     m = n + k + (torch.rand(B, generator=generator, device=dev) * (N - n - k)).long().clamp_max(N - 1 - n - k)
     return n, k, m
@@ -169,12 +171,13 @@ class CTMLoss(ConsistencyMethod):
     "CTM training (Kim et al. 2024): the CTM loss, DSM with an adaptive (or fixed) weight, and an optional GAN; teacher=None is teacher-free."
     def __init__(self, model:nn.Module, teacher=None, N:int=18, mu:float=0.999, metric:str='l2', dsm:float|str|None='adaptive',
                  gan:bool=False, gan_start:int=0, gan_weight:float=1., disc:nn.Module|None=None, disc_lr:float=2e-4, shape=None,
-                 rho:float=7., c:float|None=None, lpips=None):
+                 rho:float=7., c:float|None=None, lpips=None, max_k:int|None=None):
         check_loss_options(metric, 'uniform')
         if teacher is not None and not callable(teacher): raise TypeError(f"`teacher` must be a denoiser or None (teacher-free), got {type(teacher).__name__}")
         if not (dsm in (None, 'adaptive') or (isinstance(dsm, (int, float)) and dsm >= 0)): raise ValueError(f"`dsm` must be 'adaptive', a weight >= 0 or None, got {dsm!r}")
         if gan_start < 0: raise ValueError(f"`gan_start` (the step the discriminator starts at) must be >= 0, got {gan_start}")
-        self.teacher, self.N, self.mu0, self.metric, self.dsm, self.c, self.lpips = teacher, N, mu, metric, dsm, c, lpips
+        if max_k is not None and not 1 <= max_k <= N - 1: raise ValueError(f"`max_k` (the most teacher steps a jump takes) must lie in [1, N - 1 = {N - 1}], got {max_k}")
+        self.teacher, self.N, self.max_k, self.mu0, self.metric, self.dsm, self.c, self.lpips = teacher, N, max_k, mu, metric, dsm, c, lpips
         lo, hi = sigma_range(model)
         self.grid, self.target = ctm_grid(N, lo, hi, rho), EMA(model, mu)
         self.gan, self.gan_start, self.gan_weight = gan, gan_start, gan_weight
@@ -192,7 +195,7 @@ class CTMLoss(ConsistencyMethod):
         return self
 
     def _pair(self, model, x0, generator, **cond):
-        n, k, m = draw_ctm_levels(self.N, x0.shape[0], generator)
+        n, k, m = draw_ctm_levels(self.N, x0.shape[0], generator, self.max_k)
         grid = self.on_device(self.grid, x0)
         return ctm_pair(model, self.target.model, x0, grid, n.to(x0.device), k, m.to(x0.device), self.teacher, generator, **cond)
 

@@ -247,8 +247,9 @@ def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
 # %% ../nbs/90_recipes.ipynb #x003
 DIGITS_STUDENTS = ('edm', 'cd', 'ict', 'ctm')
 
-def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:int|None=None, ict_s1:int=160):
-    "(model, loss) of the digits benches for `method`, built from `unet(**kw)` after seeding 0; iCT's loss is a function K -> loss when K is None; the losses call `run_teacher` (default `teacher`); `ict_s1` is iCT's largest discretisation."
+def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:int|None=None, ict_s1:int=160,
+                   ctm_max_k:int|None=None):
+    "(model, loss) of the digits benches for `method`, built from `unet(**kw)` after seeding 0; iCT's loss is a function K -> loss when K is None; the losses call `run_teacher` (default `teacher`); `ict_s1` is iCT's largest discretisation, `ctm_max_k` CTM's most teacher steps a jump (default N - 1)."
     if method not in DIGITS_STUDENTS: raise ValueError(f"`method` must be one of {DIGITS_STUDENTS}, got {method!r}")
     if ict_s1 < 10: raise ValueError(f"`ict_s1` (iCT's largest N) must be >= s0 = 10, got {ict_s1}")
     if method in ('cd', 'ctm') and teacher is None: raise ValueError(f"method={method!r} needs a `teacher`")
@@ -264,4 +265,4 @@ def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:
         return m, ((lambda k: ICTLoss(m, K=k, **lkw)) if K is None else ICTLoss(m, K=K, **lkw))
     m = CTMModel(unet(n_extra=1))
     init_from(m.net, teacher.net)                              # CTM's student starts as its teacher (g = D at step 0)
-    return m, CTMLoss(m, t, N=18)
+    return m, CTMLoss(m, t, N=18, max_k=ctm_max_k)
