@@ -1,14 +1,18 @@
 """CTM on the 2-D oracle at Table 1's budget, beside CD and iCT.
 
 Rows: CTM + DSM (adaptive weight) distilled from the trained EDM teacher of bench/table1.py (same seed, so the same
-teacher), the same with the GAN, the teacher-free CTM, and CTM without DSM; every row MLP 128x3 (one extra condition),
+teacher), the same with the GAN, the teacher-free CTM, CTM without DSM, with a faster target EMA, and with DSM at a fixed
+weight of 0.3 (no adaptive weight: the cheaper step of the digits GPU runs); every row MLP 128x3 (one extra condition),
 the same steps, batch 512, cosine learning rate, sampled from an EMA (0.999). Columns: one- and two-step sliced
 Wasserstein against Table 1's test set (two-step tau by greedy search over the training levels on its validation set),
 E|f - f*| at sigma = 80, E|G_theta - G*| averaged over (t, s) pairs of a 6-level grid, "CTM as a diffusion model" (Heun 35
 with g(x, t, t)), and a gamma sweep at NFE 2 and 4. CD (Heun, L2) and iCT come from bench/results/table1.json and
 ict_ablation.json (the same budget and test set). Writes nbs/_ctm_table.md and bench/results/ctm_table.json.
 
-    python bench/ctm_table.py [--steps 3000] [--device cpu]
+`--rows KEY ...` trains only those rows and, with `--keep`, keeps the others from bench/results/ctm_table.json (which must
+have the same --steps and --n; the table says which rows are kept).
+
+    python bench/ctm_table.py [--steps 3000] [--device cpu] [--rows dsm gan free no-dsm mu99 fixed] [--keep]
 """
 import argparse, json, time
 from pathlib import Path
@@ -23,6 +27,8 @@ from consistency_edu.evaluate import OracleEval, md_table, run_header
 from consistency_edu.recipes import make_net, train_method
 
 ROOT = Path(__file__).resolve().parents[1]
+ROWS = {'dsm': 'CTM + DSM', 'gan': 'CTM + DSM + GAN', 'free': 'CTM + DSM, teacher-free', 'no-dsm': 'CTM without DSM',
+        'mu99': 'CTM + DSM, target EMA μ = 0.99', 'fixed': 'CTM + DSM at a fixed weight 0.3'}
 GAMMAS = (0., 0.25, 0.5, 0.75, 1.)
 
 def g_error(model, gm, n=200):
@@ -43,7 +49,16 @@ def gamma_sweep(model, ev, nfe):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--steps', type=int, default=3000); p.add_argument('--n', type=int, default=4000); p.add_argument('--device', default=None)
+    p.add_argument('--rows', nargs='+', default=list(ROWS), choices=list(ROWS), help='the rows to train (default: all)')
+    p.add_argument('--keep', action='store_true', help='keep the rows of bench/results/ctm_table.json that this run does not train')
     a = p.parse_args()
+    old = {}
+    if a.keep:
+        prev = json.loads((ROOT/'bench'/'results'/'ctm_table.json').read_text())
+        if (prev['args']['steps'], prev['args']['n']) != (a.steps, a.n):
+            raise SystemExit(f"--keep: the kept rows ran with --steps {prev['args']['steps']} --n {prev['args']['n']}, this run with {a.steps}, {a.n}")
+        old = {r['name']: {**r, 'kept': r.get('kept', prev['device']), **{f'gamma_nfe{k}': {float(g): v for g, v in r[f'gamma_nfe{k}'].items()} for k in (2, 4)}}
+               for r in prev['rows']}
     dev = torch.device(a.device) if a.device else default_device()
     t0, ev = time.time(), OracleEval(a.n, dev)
     gm = ev.gm
@@ -51,11 +66,15 @@ def main():
     t1 = json.loads((ROOT/'bench'/'results'/'table1.json').read_text())
     ia = json.loads((ROOT/'bench'/'results'/'ict_ablation.json').read_text())
     heun35 = next(r['SW'] for r in t1['teachers'] if r['model'] == 'EDM teacher' and r['sampler'] == 'heun' and r['nfe'] == 35)
-    configs = [('CTM + DSM', dict(teacher=teacher)), ('CTM + DSM + GAN', dict(teacher=teacher, gan=True, gan_start=a.steps // 3, shape=(2,))),
-               ('CTM + DSM, teacher-free', dict(teacher=None)), ('CTM without DSM', dict(teacher=teacher, dsm=None)),
-               ('CTM + DSM, target EMA μ = 0.99', dict(teacher=teacher, mu=0.99))]
+    configs = {'dsm': dict(teacher=teacher), 'gan': dict(teacher=teacher, gan=True, gan_start=a.steps // 3, shape=(2,)),
+               'free': dict(teacher=None), 'no-dsm': dict(teacher=teacher, dsm=None), 'mu99': dict(teacher=teacher, mu=0.99),
+               'fixed': dict(teacher=teacher, dsm=0.3)}
     rows = []
-    for name, kw in configs:
+    for key, kw in configs.items():
+        name = ROWS[key]
+        if key not in a.rows:
+            if name in old: rows.append(old[name])
+            continue
         torch.manual_seed(0)
         m = CTMModel(make_net((2,), method='ctm'))
         r = fit(m, CTMLoss(m, N=18, **kw), gm.sample, steps=a.steps, bs=512, lr=1e-3, warmup=100, schedule='cosine', ema_decay=0.999,
@@ -68,12 +87,13 @@ def main():
         print({k: v for k, v in rows[-1].items() if not k.startswith('gamma')}, flush=True)
     ref = [('CD · Heun · L2 (Table 1)', next(r for r in t1['rows'] if r['name'] == 'CD · trained teacher · Heun · L2')),
            ('iCT (ablation)', next(r for r in ia['rows'] if r['name'].endswith('(= iCT)')))]
-    body = [[r['name'], f"{r['SW1']:.4f}", f"{r['SW2']:.4f} ({r['tau']:.2f})", f"{r['f_err']:.4f}", f"{r['G_err']:.4f}", f"{r['heun35_g']:.4f}",
+    mark = lambda r: ' ¹' if 'kept' in r else ''
+    body = [[r['name'] + mark(r), f"{r['SW1']:.4f}", f"{r['SW2']:.4f} ({r['tau']:.2f})", f"{r['f_err']:.4f}", f"{r['G_err']:.4f}", f"{r['heun35_g']:.4f}",
              f"{r['SW1'] / heun35:.2f}×", f"{r['SW2'] / heun35:.2f}×", f"{r['heun35_g'] / heun35:.2f}×", f"{r['seconds']:.0f}"] for r in rows]
     body += [[n_, f"{r['SW1']:.4f}", f"{r['SW2']:.4f}", f"{r['f_err']:.4f}", '', '', f"{r['SW1'] / heun35:.2f}×", f"{r['SW2'] / heun35:.2f}×", '', '']
              for n_, r in ref]
     body.append(['floor (true vs true)', f"{t1['floors']['SW'][0]:.4f} ± {t1['floors']['SW'][1]:.4f}", '', '', '', '', '', '', '', ''])
-    sweep = [[r['name'], f'NFE {k}', *[f"{r[f'gamma_nfe{k}'][g]:.4f}" for g in GAMMAS]] for r in rows for k in (2, 4)]
+    sweep = [[r['name'] + mark(r), f'NFE {k}', *[f"{r[f'gamma_nfe{k}'][g]:.4f}" for g in GAMMAS]] for r in rows for k in (2, 4)]
     md = '\n'.join([f"Measured on {run_header(dev)}, {time.strftime('%Y-%m-%d')}; every CTM: MLP 128×3 with one extra condition, {a.steps} steps, "
                     f"batch 512, cosine learning rate, N = 18, target EMA 0.999, sampled from an EMA (0.999); GAN from step {a.steps // 3}. "
                     f"{a.n} samples against Table 1's test set; two-step τ by greedy search over the training levels. Teacher (Table 1) Heun at 35 NFE: SW {heun35:.4f}.\n",
@@ -81,6 +101,8 @@ def main():
                               'NFE 1 / teacher', 'NFE 2 / teacher', 'Heun-35 g / teacher', 's'], body),
                     '\n**γ-sampling** (sliced Wasserstein; Karras grid of NFE levels from σ_max)\n',
                     md_table(['method', 'NFE', *[f'γ = {g:g}' for g in GAMMAS]], sweep)]) + f"\n\n(Total time {time.time() - t0:.0f}s.)\n"
+    kept = sorted({r['kept'] for r in rows if 'kept' in r})
+    if kept: md += f"\n¹ kept from an earlier run of this bench with the same settings ({'; '.join(kept)}); not re-run here (`--keep`).\n"
     (ROOT/'nbs'/'_ctm_table.md').write_text(md)
     (ROOT/'bench'/'results'/'ctm_table.json').write_text(json.dumps({'device': run_header(dev), 'args': vars(a), 'teacher_heun35': heun35,
         'rows': [{**r, 'gamma_nfe2': {str(k): v for k, v in r['gamma_nfe2'].items()}, 'gamma_nfe4': {str(k): v for k, v in r['gamma_nfe4'].items()}} for r in rows]}, indent=1))
