@@ -15,9 +15,9 @@ from .edm import c_noise, edm_loss, edm_scalings
 from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, distance
 
 # %% auto #0
-__all__ = ['check_ts', 'ExactTrajectoryFunction', 'CTMModel', 'CTMAsConsistency', 'CTMAsDenoiser', 'draw_ctm_levels', 'ctm_grid',
-           'teacher_steps', 'ctm_pair', 'ctm_loss', 'ctm_dsm_sigmas', 'dsm_loss', 'last_layer', 'adaptive_weight',
-           'make_discriminator', 'CTMLoss', 'sample_gamma']
+__all__ = ['check_ts', 'ExactTrajectoryFunction', 'CTMModel', 'CTMAsConsistency', 'CTMAsDenoiser', 'ctm_max_k', 'draw_ctm_levels',
+           'ctm_grid', 'teacher_steps', 'ctm_pair', 'ctm_loss', 'ctm_dsm_sigmas', 'dsm_loss', 'last_layer',
+           'adaptive_weight', 'make_discriminator', 'CTMLoss', 'sample_gamma']
 
 # %% ../nbs/15_ctm.ipynb #c005
 def check_ts(x:Tensor, t, s, sigma_min:float=SIGMA_MIN):
@@ -89,12 +89,17 @@ class CTMAsDenoiser(_View):
         return self.model.g(x, sigma, sigma, **cond)
 
 # %% ../nbs/15_ctm.ipynb #c019
+def ctm_max_k(N:int, max_k:int|None=None) -> int:
+    "The most teacher steps a CTM jump takes on N levels: `max_k`, checked, or N - 1."
+    M = N - 1 if max_k is None else max_k
+    if not 1 <= M <= N - 1: raise ValueError(f"`max_k` (the most teacher steps a jump takes) must lie in [1, N - 1 = {N - 1}], got {max_k}")
+    return M
+
 def draw_ctm_levels(N:int, B:int, generator=None, max_k:int|None=None):
     "Grid indices (n, k, m) of CTM's t = sigma_n > u = sigma_{n+k} >= s = sigma_m: P(k) ∝ k on 1..max_k (default N - 1; one k per batch), n, m uniform."
     if N < 2: raise ValueError(f"`N` must be >= 2, got {N}")
     if B < 1: raise ValueError(f"`B` must be >= 1, got {B}")
-    M = N - 1 if max_k is None else max_k
-    if not 1 <= M <= N - 1: raise ValueError(f"`max_k` (the most teacher steps a jump takes) must lie in [1, N - 1 = {N - 1}], got {max_k}")
+    M = ctm_max_k(N, max_k)
     dev = generator.device if generator is not None else torch.device('cpu')
     # k sets how many teacher steps run, so the host reads it: drawn on the CPU (from `generator` if it is a CPU one, else
     # from torch's global generator) the read does not wait for the GPU
@@ -176,7 +181,7 @@ class CTMLoss(ConsistencyMethod):
         if teacher is not None and not callable(teacher): raise TypeError(f"`teacher` must be a denoiser or None (teacher-free), got {type(teacher).__name__}")
         if not (dsm in (None, 'adaptive') or (isinstance(dsm, (int, float)) and dsm >= 0)): raise ValueError(f"`dsm` must be 'adaptive', a weight >= 0 or None, got {dsm!r}")
         if gan_start < 0: raise ValueError(f"`gan_start` (the step the discriminator starts at) must be >= 0, got {gan_start}")
-        if max_k is not None and not 1 <= max_k <= N - 1: raise ValueError(f"`max_k` (the most teacher steps a jump takes) must lie in [1, N - 1 = {N - 1}], got {max_k}")
+        ctm_max_k(N, max_k)                                    # a bad cap fails here, not at the first step
         self.teacher, self.N, self.max_k, self.mu0, self.metric, self.dsm, self.c, self.lpips = teacher, N, max_k, mu, metric, dsm, c, lpips
         lo, hi = sigma_range(model)
         self.grid, self.target = ctm_grid(N, lo, hi, rho), EMA(model, mu)
