@@ -8,7 +8,12 @@ What is asserted, page by page:
 - pandoc renders it, and no raw `$` is left in the text (math pandoc could not parse stays as text: `$x $`);
 - every local image it links exists; in Chromium every local image loads (naturalWidth > 0);
 - MathJax typesets every math span, with no MathJax error;
-- the API docs appear: one rendered `source` link per `show_doc` output nbdev's processing added.
+- the API docs appear: one rendered `source` link per `show_doc` output nbdev's processing added;
+- it has a title; no unparsed `{...}` attribute is left in its text; no notebook link points at a `.html` page;
+  nothing on it talks about how the project was made (PROCESS phrases);
+- each module in SHOWN shows at least 60% of its code lines on its page (`#| exports` cells), and no docstring of the
+  library has a `*` or a word-edge `_` outside backticks (markdown would turn them into emphasis).
+Each rule is a function of a string or a notebook, fed bad inputs in tests/test_site.py.
 
     python .ci/site.py                 # check every page with pandoc and Chromium; write _site_check/
     python .ci/site.py --quick         # Chromium on the CHROME_PAGES only
@@ -25,6 +30,95 @@ MATHJAX = Path('/usr/share/javascript/mathjax')
 CHROME_PAGES = ['index', '09_consistency', '11_cd', '13_ict', '15_ctm', 'results']
 INCLUDE = re.compile(r'\{\{<\s*include\s+(\S+)\s*>\}\}')
 IMAGE = re.compile(r'!\[[^\]]*\]\(([^)\s]+)')
+# pandoc's ipynb reader with the attribute syntax Quarto's markdown has (nbdev's show_doc writes `[source](...){target=...}`)
+READER = 'ipynb+link_attributes+header_attributes+fenced_code_attributes+inline_code_attributes+bracketed_spans'
+ATTR = re.compile(r'\{\s*(?:[#.][A-Za-z][\w-]*|[A-Za-z][\w-]*\s*=)[^{}]*\}')      # {target="_blank" ...}, {.class}, {#id}
+HTML_LINK = re.compile(r'\]\((?!https?://)([^)\s]*\.html(?:#[^)\s]*)?)\)')
+PROCESS = ("issue's target", "the issue's", "this machine", "(gpu time)", "gpu time)", "the deck", "design notes", "given back",
+           "other jobs shared the machine", "lost with the machine", "this session", "the gpu machine")
+SHOWN = ('consistency', 'cd', 'ct', 'ict', 'ctm', 'lcm', 'latent', 'lora', 'lcm_lora')
+MIN_SHOWN = 0.6
+
+
+def attr_problems(prose:str) -> list:
+    "Unparsed `{...}` attributes left in a page's visible text."
+    return [f'unparsed attribute {m.group(0)[:60]!r}' for m in ATTR.finditer(prose)]
+
+
+def emphasis_problems(doc:str) -> list:
+    "A docstring's `*` or word-edge `_` outside backticks and `$...$`: markdown eats them as emphasis (`f*`, `**cond`, `_x`)."
+    bare = re.sub(r'\$[^$]*\$', '', re.sub(r'`[^`]*`', '', doc))
+    bad = [f'{m.group(0)!r}' for m in re.finditer(r'\S*\*\S*', bare)]
+    bad += [f'{m.group(0)!r}' for m in re.finditer(r'\S*(?:(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))\S*', bare)]
+    return [f'emphasis would break at {b} (put it in backticks)' for b in bad]
+
+
+def title_problems(nb:dict) -> list:
+    "A processed notebook without a title (nbdev writes the first `# heading` into a front-matter raw cell)."
+    for c in nb['cells']:
+        src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']
+        if c['cell_type'] == 'raw' and re.search(r'^title:\s*\S', src, re.M): return []
+        if c['cell_type'] == 'markdown' and src.strip(): return [] if re.match(r'#\s+\S', src.strip()) else ['no title']
+    return ['no title']
+
+
+def title_of(nb:dict) -> str|None:
+    for c in nb['cells']:
+        src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']
+        if c['cell_type'] == 'raw' and (m := re.search(r'^title:\s*(.+?)\s*$', src, re.M)): return m.group(1).strip('"\'')
+    return None
+
+
+def html_link_problems(md:str) -> list:
+    "Links from a notebook to a local `.html` page: a 404 on GitHub and in Colab (link the `.ipynb`; Quarto rewrites it)."
+    return [f'link to {m.group(1)} (link the .ipynb)' for m in HTML_LINK.finditer(md)]
+
+
+def process_problems(text:str) -> list:
+    "Phrases about how the project was made, not about the subject."
+    low = text.lower()
+    return [f'process phrase {p!r}' for p in PROCESS if p in low]
+
+
+def module_lines(text:str) -> list:
+    "A generated module's code lines: non-blank, not comments, not imports, not `__all__` (nbdev's `# %% auto` cell)."
+    out, skip = [], True
+    for line in text.split('\n'):
+        if line.startswith('# %%'): skip = line.startswith('# %% auto'); continue
+        s = line.strip()
+        if skip or not s or s.startswith('#') or re.match(r'(import|from)\s', s): continue
+        out.append(s)
+    return out
+
+
+def shown_share(module_text:str, nb:dict) -> float:
+    "The share of a module's code lines that a processed notebook shows in its code cells."
+    shown = {l.strip() for c in nb['cells'] if c['cell_type'] == 'code'
+             for l in (''.join(c['source']) if isinstance(c['source'], list) else c['source']).split('\n')}
+    lines = module_lines(module_text)
+    return sum(l in shown for l in lines) / max(1, len(lines))
+
+
+def shown_problems(module_text:str, nb:dict, minimum:float=MIN_SHOWN) -> list:
+    share = shown_share(module_text, nb)
+    return [] if share >= minimum else [f'shows {share:.0%} of its module\'s code lines (at least {minimum:.0%}: use `#| exports`)']
+
+
+def docstring_problems() -> list:
+    "Every docstring of the library's public names (and their methods) that markdown would garble."
+    import importlib, inspect, pkgutil, consistency_edu
+    out = []
+    for info in pkgutil.iter_modules(consistency_edu.__path__):
+        if info.name.startswith('_'): continue
+        mod = importlib.import_module(f'consistency_edu.{info.name}')
+        for name in getattr(mod, '__all__', []):
+            obj = getattr(mod, name, None)
+            objs = [(name, obj)] + ([(f'{name}.{k}', v) for k, v in vars(obj).items() if callable(v) and not k.startswith('_')]
+                                    if inspect.isclass(obj) else [])
+            for n, o in objs:
+                doc = getattr(o, '__doc__', None) if (inspect.isfunction(o) or inspect.isclass(o)) else None
+                out += [f'{info.name}.{n}: {p}' for p in emphasis_problems(doc or '')]
+    return out
 
 # Run after MathJax has typeset the page: the counts Chromium writes into <body data-*> for --dump-dom to carry out.
 PROBE = """<script>
@@ -110,7 +204,10 @@ def render(proc:Path) -> dict:
         for img in {i for c in nb['cells'] if c['cell_type'] == 'markdown' for i in IMAGE.findall(''.join(c['source']))}:
             if not img.startswith(('http:', 'https:', 'data:', 'attachment:')):
                 (OUT/img).parent.mkdir(parents=True, exist_ok=True); shutil.copy(proc/img, OUT/img)
-        r = subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--metadata', f'title={p.stem}',
+        errs += [f'{e}' for e in title_problems(nb)]
+        errs += [e for c in nb['cells'] if c['cell_type'] == 'markdown' for e in html_link_problems(''.join(c['source']))]
+        errs += process_problems(page_text(shown))
+        r = subprocess.run(['pandoc', '-f', READER, '-t', 'html5', '-s', '--metadata', f'title={title_of(nb) or p.stem}',
                             '--mathjax=/mathjax/MathJax.js?config=TeX-AMS_CHTML', f'--extract-media=media/{p.stem}',
                             '--include-after-body=probe.html', f'{p.stem}.ipynb', '-o', f'{p.stem}.html'],
                            cwd=OUT, capture_output=True, text=True)
@@ -118,10 +215,32 @@ def render(proc:Path) -> dict:
         t = _Text(); t.feed((OUT/f'{p.stem}.html').read_text())
         prose = ' '.join(t.text)
         raw = [prose[max(0, i - 40):i + 40].replace('\n', ' ') for i in [m.start() for m in re.finditer(r'\$', prose)][:3]]
-        found[p.stem] = {'errors': [f'raw $ left in the text: ...{s}...' for s in raw], 'show_doc': n_docs, 'source_links': t.sources,
+        found[p.stem] = {'errors': errs + [f'raw $ left in the text: ...{s}...' for s in raw] + attr_problems(prose),
+                         'show_doc': n_docs, 'source_links': t.sources,
                          'math': (OUT/f'{p.stem}.html').read_text().count('class="math ')}
         if t.sources < n_docs: found[p.stem]['errors'].append(f'{n_docs} show_doc outputs but {t.sources} rendered source links')
     return found
+
+
+def page_text(shown:dict) -> str:
+    "What a reader reads on a page: markdown, code and text outputs (not images)."
+    parts = []
+    for c in shown['cells']:
+        parts.append(c['source'] if isinstance(c['source'], str) else ''.join(c['source']))
+        for o in c.get('outputs', []):
+            parts += [''.join(o.get('text', ''))] + [''.join(o.get('data', {}).get(k, '')) for k in ('text/plain', 'text/markdown')]
+    return '\n'.join(parts)
+
+
+def shown_modules(proc:Path) -> list:
+    "Each module in SHOWN must show MIN_SHOWN of its code lines on its processed page."
+    problems = []
+    for mod in SHOWN:
+        src = next((p for p in sorted((ROOT/'nbs').glob('*.ipynb')) if re.search(rf'#\|\s*default_exp\s+{mod}\b', p.read_text())), None)
+        nb = json.loads((proc/src.name).read_text()) if src is not None and (proc/src.name).exists() else None
+        if nb is None: problems.append(f'{mod}: no processed notebook exports it'); continue
+        problems += [f'{mod}: {e}' for e in shown_problems((ROOT/'consistency_edu'/f'{mod}.py').read_text(), nb)]
+    return problems
 
 
 def _serve():
@@ -156,6 +275,7 @@ def check(all_chrome=False) -> list:
     from nbdev.serve import proc_nbs
     proc = Path(proc_nbs(n_workers=0))
     found, problems = render(proc), []
+    problems += shown_modules(proc) + docstring_problems()
     for page, f in found.items(): problems += [f'{page}: {e}' for e in f['errors']]
     pages = sorted(p for p in found if 'math' in found[p]) if all_chrome else [p for p in CHROME_PAGES if p in found]
     missing = [p for p in CHROME_PAGES if p not in found]

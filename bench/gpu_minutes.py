@@ -26,7 +26,8 @@ from consistency_edu.nets import UNet
 from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.train import fit
 from consistency_edu.ctm import CTMAsConsistency
-from consistency_edu.metrics import digits_fd
+from consistency_edu.metrics import frechet_distance
+from consistency_edu.toy import digits_features
 from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step, bench_setup
 from consistency_edu.recipes import digits_student
 
@@ -70,7 +71,7 @@ def main():
     x_test = load_digits('test', size=a.size)[0]
     x_ref = x[:len(x_test)]                                    # τ is searched against train digits, FD reported against test
     x = x.to(dev)
-    fd = lambda s, ref=x_test: digits_fd(s.float().clamp(-1, 1).cpu(), ref)
+    fd = lambda s, ref=digits_features(x_test): frechet_distance(digits_features(s), ref)
     floor = fd(x_ref)
     z = torch.randn(a.n, 1, a.size, a.size, generator=torch.Generator().manual_seed(13)).to(dev)
     unet = lambda **kw: UNet(in_ch=1, ch=a.ch, ch_mult=(1, 2, 2), num_res=1, **kw)

@@ -56,7 +56,7 @@ def main():
     body = [[r['name'], f"{r['SW1']:.4f}", f"{r['SW2']:.4f}", f"{r['f_err']:.4f}", f"{r['SW1'] / heun35:.2f}×", f"{r['SW2'] / heun35:.2f}×",
              f"{r['seconds']:.0f}"] for r in results] + [['floor (true vs true)', f"{floor[0]:.4f} ± {floor[1]:.4f}", '', '', '', '', '']]
     lines.append(md_table(['row', 'SW, NFE 1', 'SW, NFE 2', 'E‖f_θ − f*‖, σ = 80', 'NFE 1 / teacher Heun 35', 'NFE 2 / teacher Heun 35', 's per run'], body))
-    lines.append(f"\nTeacher (trained EDM, Table 1) Heun at 35 NFE: SW {heun35:.4f}. Targets: iCT NFE 1 within 1.3×, NFE 2 within 1.15×.")
+    lines.append(f"\nTeacher (trained EDM, Table 1) Heun at 35 NFE: SW {heun35:.4f}.")
     md = '\n'.join(lines) + f"\n\n(Total time {time.time() - t0:.0f}s.)\n"
     (ROOT/'nbs'/'_ict_ablation.md').write_text(md)
     (ROOT/'bench'/'results'/'ict_ablation.json').write_text(json.dumps({'device': run_header(dev), 'args': vars(a), 'teacher_heun35': heun35, 'rows': results}, indent=1))

@@ -49,7 +49,7 @@ def jobs():
     return out
 
 
-def run_job(name, out_dir, n=4000, scale=1, where='the GPU machine'):
+def run_job(name, out_dir, n=4000, scale=1, where='a 16-core host'):
     d, kind, steps, lkw, nkw = jobs()[name]
     steps //= scale                                     # scale > 1: a shorter smoke run of the same job
     torch.set_num_threads(1)
@@ -78,7 +78,7 @@ def table(out_dir):
     rs = [json.loads(p.read_text()) for p in sorted(Path(out_dir).glob('*.json'))]
     order = list(jobs()); rs.sort(key=lambda r: order.index(r['name']) if r['name'] in order else 99)
     (ROOT/'bench'/'results'/'ict_long.json').write_text(json.dumps(rs, indent=1))
-    md = [f"By `bench/ict_long.py`, {time.strftime('%Y-%m-%d')}, torch {rs[0]['torch'] if rs else '?'}, each run on one CPU thread of the GPU machine (16 cores, twelve runs at once) unless marked †: MLP 128×3, "
+    md = [f"By `bench/ict_long.py`, {time.strftime('%Y-%m-%d')}, torch {rs[0]['torch'] if rs else '?'}, each run on one CPU thread of a 16-core host (twelve runs at once) unless marked †: MLP 128×3, "
           f"batch 512, cosine rate over the run, EMA 0.999 for sampling; SW of 4000 one- and two-step samples (τ = 0.8) as a ratio "
           f"to the exact denoiser's Heun-35. A run's points are read along one run (its rate and curriculum laid out over its own length). "
           f"CT = the ablation's 'original CT' (√ curriculum, s₁ = 150, EMA teacher, L2, uniform index); best ablation row = '+ exponential curriculum'; "
@@ -86,10 +86,10 @@ def table(out_dir):
     md += ['| run | ' + ' | '.join(f'{s // 1000}k' for s in CURVE) + ' |', '|---|' + '---|' * len(CURVE)]
     for r in rs:
         by = {p['step']: p for p in r['points']}
-        mark = ' †' if r.get('where', 'the GPU machine') != 'the GPU machine' else ''
+        mark = ' †' if r.get('where', 'a 16-core host') != 'a 16-core host' else ''
         md.append(f"| {r['name']}{mark} | " + ' | '.join(f"{by[s]['ratio1']:.2f}× / {by[s]['ratio2']:.2f}×" if s in by else '' for s in CURVE) + ' |')
     md += ['', '(each cell: one-step / two-step SW as a multiple of the exact Heun-35; a run stops at its own length)']
-    md += [f"\n† run on {r['where']} (torch {r['torch']}, one thread)" for r in rs if r.get('where', 'the GPU machine') != 'the GPU machine'][:1]
+    md += [f"\n† run on {r['where']} (torch {r['torch']}, one thread)" for r in rs if r.get('where', 'a 16-core host') != 'a 16-core host'][:1]
     (ROOT/'nbs'/'_ict_long.md').write_text('\n'.join(md) + '\n'); print('\n'.join(md))
     return rs
 
@@ -98,7 +98,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('what', choices=['list', 'job', 'table']); ap.add_argument('name', nargs='?')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'ict_long')); ap.add_argument('--scale', type=int, default=1, help='divide the steps (smoke runs)')
-    ap.add_argument('--where', default='the GPU machine', help="the machine, as the table should name it")
+    ap.add_argument('--where', default='a 16-core host', help="the machine, as the table should name it")
     a = ap.parse_args()
     if a.what == 'list': print('\n'.join(jobs()))
     elif a.what == 'job': run_job(a.name, a.out, scale=a.scale, where=a.where)

@@ -20,7 +20,7 @@ SOLVERS = {'euler': euler_step, 'heun': partial(heun_step, to_zero=False)}
 # %% ../nbs/11_cd.ipynb #c011
 def cd_loss(model:nn.Module, x0:Tensor, levels:Tensor, teacher, target:nn.Module|None=None, solver:str='heun', n:Tensor|None=None,
             metric:str='l2', weighting:str='uniform', c:float|None=None, lpips=None, generator=None, **cond):
-    "CD's loss on the ascending `levels`: the teacher's step from t_{n+1} to t_n makes the target's input; one value per sample."
+    "CD's loss on the ascending `levels`: the teacher's step from `t_{n+1}` to `t_n` makes the target's input; one value per sample."
     if n is None: n = draw_index(len(levels), x0, generator)
     t_n, t_n1 = levels[n], levels[n + 1]
     x_n1 = x0 + append_dims(t_n1, x0.ndim) * randn_like(x0, generator)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import torch
 from torch import nn, Tensor
 from tqdm.auto import trange as _trange
-from .core import EMA, SIGMA_MIN, SIGMA_MAX, SIGMA_DATA, append_dims, as_sigma, check_tensor, randn_like, sigma_range
+from .core import EMA, eager, SIGMA_MIN, SIGMA_MAX, SIGMA_DATA, append_dims, as_sigma, check_tensor, randn_like, sigma_range
 from .ode import check_model, get_sigmas_karras, karras_sigma
 from .edm import Denoiser, edm_scalings
 
@@ -43,7 +43,7 @@ class ConsistencyModel(Denoiser):
 
 # %% ../nbs/09_consistency.ipynb #c009
 class ExactConsistencyFunction:
-    "The true consistency function f*(x, sigma) of a GaussianMixture oracle: the PF-ODE end point at sigma_min."
+    "The true consistency function `f*(x, sigma)` of a GaussianMixture oracle: the PF-ODE end point at sigma_min."
     def __init__(self, gm, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX): self.gm, self.sigma_min, self.sigma_max = gm, sigma_min, sigma_max
     def __call__(self, x:Tensor, sigma, **kwargs):
         sigma = as_sigma(sigma, x)
@@ -175,7 +175,7 @@ def consistency_pair_loss(model:nn.Module, target:nn.Module, x_hi:Tensor, t_hi:T
 
 # %% ../nbs/09_consistency.ipynb #n010
 class ConsistencyMethod:
-    "The interface `fit` drives: levels(k), mu(k), a pure loss(model, x0, generator, **cond), after_step(model, k), state."
+    "The interface `fit` drives: `levels(k)`, `mu(k)`, a pure `loss(model, x0, generator, **cond)`, `after_step(model, k)`, state."
     target: EMA|None = None   # the target network theta^-, if the method has one
     k: int = 0                # optimizer steps taken (the curriculum's step)
 
@@ -189,7 +189,7 @@ class ConsistencyMethod:
         cache = self.__dict__.setdefault('_kept', {})
         if key not in cache: cache[key] = make()
         return cache[key]
-    @torch.compiler.disable
+    @eager
     def on_device(self, t:Tensor, like:Tensor) -> Tensor:
         "The method's CPU constant `t` (its levels, its grid) on `like`'s device and dtype, copied once and kept: a copy every step would wait for the GPU."
         return self.kept(('copy', id(t), like.device, like.dtype), lambda: (t, t.to(like)))[1]   # t kept with its copy, so its id is not reused

@@ -4,17 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #c002
 from __future__ import annotations
-import copy, math, random, numbers, time
+import copy, functools, itertools, math, random, numbers, time
 import numpy as np
 import torch
 from torch import Tensor
-import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['T4_MEMORY', 'BANDWIDTH', 'SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'append_dims', 'append_zero', 'check_tensor',
-           'as_sigma', 'module_device_dtype', 'check_module_input', 'default_device', 'seed_everything', 'randn_like',
-           'gpu_settings', 'amp_dtype', 'gpu_start', 'gpu_report', 'sigma_range', 'EMA', 'image_grid', 'show_images',
-           'plot_2d']
+           'as_sigma', 'module_device_dtype', 'check_module_input', 'eager', 'default_device', 'seed_everything',
+           'randn_like', 'gpu_settings', 'amp_dtype', 'gpu_start', 'gpu_report', 'sigma_range', 'EMA', 'image_grid',
+           'show_images', 'plot_2d']
 
 # %% ../nbs/00_core.ipynb #c005
 def append_dims(x:Tensor, # tensor to extend
@@ -68,7 +67,7 @@ def as_sigma(sigma,                # noise level: a number, a 0-d tensor or a `(
 # %% ../nbs/00_core.ipynb #c011
 def module_device_dtype(m:torch.nn.Module):
     "The device and dtype of `m`'s first parameter (or buffer); CPU/float32 for a module without any."
-    for t in list(m.parameters()) + list(m.buffers()):
+    for t in itertools.chain(m.parameters(), m.buffers()):   # lazily: the first floating tensor decides
         if t.is_floating_point(): return t.device, t.dtype
     return torch.device('cpu'), torch.float32
 
@@ -80,6 +79,16 @@ def check_module_input(m:torch.nn.Module, x:Tensor, name:str='x'):
     if x.dtype != dt and not torch.is_autocast_enabled(x.device.type):
         raise TypeError(f"`{name}` has dtype {x.dtype} but the model's parameters are {dt}: cast one of them, or use torch.autocast")
     return x
+
+# %% ../nbs/00_core.ipynb #x0c39b6
+def eager(fn):
+    "`torch.compiler.disable(fn)`, made at the first call: compiled callers run `fn` eagerly; importing does not import torch's compiler."
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        disabled = fn.__dict__.get('_eager')
+        if disabled is None: disabled = fn._eager = torch.compiler.disable(fn)
+        return disabled(*args, **kwargs)
+    return call
 
 # %% ../nbs/00_core.ipynb #c014
 def default_device():
@@ -172,7 +181,8 @@ def image_grid(x:Tensor, # images `(B, C, H, W)` in [-1, 1]
 def show_images(x:Tensor, nrow:int=8, title:str|None=None, ax=None, figsize=None):
     "Show a batch of images in [-1, 1] as one grid."
     g = image_grid(x, nrow)
-    if ax is None: _, ax = plt.subplots(figsize=figsize or (min(8, 1 + g.shape[1] / 20),) * 2, dpi=70)
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=figsize or (min(8, 1 + g.shape[1] / 20),) * 2, dpi=100)
     ax.imshow(g.squeeze(-1) if g.shape[-1] == 1 else g, cmap='gray', vmin=0, vmax=1)
     ax.axis('off')
     if title: ax.set_title(title)
@@ -180,7 +190,8 @@ def show_images(x:Tensor, nrow:int=8, title:str|None=None, ax=None, figsize=None
 
 def plot_2d(*xs:Tensor, labels=None, ax=None, s:float=2., lim:float|None=2., title:str|None=None):
     "Scatter one or more 2-D point clouds `(N, 2)` on one axis."
-    if ax is None: _, ax = plt.subplots(figsize=(4, 4), dpi=70)
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(5, 5), dpi=100)
     for i, x in enumerate(xs):
         x = x.detach().float().cpu()
         ax.scatter(x[:, 0], x[:, 1], s=s, alpha=0.5, label=None if labels is None else labels[i])

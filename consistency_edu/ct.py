@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn, Tensor
-from .core import EMA, append_dims, check_tensor, randn_like, sigma_range
+from .core import EMA, eager, append_dims, check_tensor, randn_like, sigma_range
 from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, consistency_pair_loss, draw_index
 
 # %% auto #0
@@ -29,7 +29,7 @@ def ct_mu(k:int, K:int, s0:int=2, s1:int=150, mu0:float=0.9):
 # %% ../nbs/12_ct.ipynb #c011
 def ct_loss(model:nn.Module, x0:Tensor, levels:Tensor, target:nn.Module|None=None, n:Tensor|None=None, metric:str='l2',
             weighting:str='uniform', c:float|None=None, lpips=None, generator=None, **cond):
-    "lambda(t_n) d(f_theta(x0 + t_{n+1} z), f_target(x0 + t_n z)) on the ascending `levels`; n ~ U{0..N-2} unless given."
+    "`lambda(t_n) d(f_theta(x0 + t_{n+1} z), f_target(x0 + t_n z))` on the ascending `levels`; n ~ U{0..N-2} unless given."
     if n is None: n = draw_index(len(levels), x0, generator)
     t_n, t_n1 = levels[n], levels[n + 1]
     z = randn_like(x0, generator)   # the same z at both levels: the unbiased estimator
@@ -52,7 +52,7 @@ class CTLoss(ConsistencyMethod):
     def levels(self, k:int): return cm_sigmas(self.N(k), **self.grid)
     def mu(self, k:int): return ct_mu(min(k, self.K), self.K, self.s0, self.s1, self.mu0) if self.adaptive else self.mu0
 
-    @torch.compiler.disable   # eager: a compiled loss then never reads the step k (no recompile per step, no CUDA-graph re-recording)
+    @eager   # eager: a compiled loss then never reads the step k (no recompile per step, no CUDA-graph re-recording)
     def _levels_now(self, like:Tensor):
         "The current step's levels on `like`'s device and dtype, computed once per N."
         N = self.N(self.k)

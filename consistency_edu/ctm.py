@@ -29,7 +29,7 @@ def check_ts(x:Tensor, t, s, sigma_min:float=SIGMA_MIN):
     return t, s
 
 class ExactTrajectoryFunction:
-    "The exact G*(x, t, s) of a GaussianMixture oracle (the PF-ODE from t to s), and g*(x, t, s) = (t G* - s x) / (t - s)."
+    "The exact `G*(x, t, s)` of a GaussianMixture oracle (the PF-ODE from t to s), and `g*(x, t, s) = (t G* - s x) / (t - s)`."
     def __init__(self, gm, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX): self.gm, self.sigma_min, self.sigma_max = gm, sigma_min, sigma_max
     def __call__(self, x:Tensor, t, s, **kwargs):
         t, s = check_ts(x, t, s, self.sigma_min)
@@ -77,13 +77,13 @@ class _View:
     def requires_grad_(self, requires_grad:bool=True): return self._chain('requires_grad_', requires_grad)
 
 class CTMAsConsistency(_View):
-    "f(x, t) = G(x, t, sigma_min): a CTM (or the exact G*) as a consistency model, for every sampler of notebook 09."
+    "f(x, t) = G(x, t, sigma_min): a CTM (or the exact `G*`) as a consistency model, for every sampler of notebook 09."
     def __call__(self, x:Tensor, sigma, **cond):
         sigma = as_sigma(sigma, x)
         return self.model(x, sigma, torch.full_like(sigma, sigma_range(self.model)[0]), **cond)
 
 class CTMAsDenoiser(_View):
-    "D(x, t) = g(x, t, t): a CTM (or the exact g*) as a diffusion model's denoiser, for the ODE samplers of notebook 04."
+    "D(x, t) = g(x, t, t): a CTM (or the exact `g*`) as a diffusion model's denoiser, for the ODE samplers of notebook 04."
     def __call__(self, x:Tensor, sigma, **cond):
         sigma = as_sigma(sigma, x)
         return self.model.g(x, sigma, sigma, **cond)
@@ -96,7 +96,7 @@ def ctm_max_k(N:int, max_k:int|None=None) -> int:
     return M
 
 def draw_ctm_levels(N:int, B:int, generator=None, max_k:int|None=None):
-    "Grid indices (n, k, m) of CTM's t = sigma_n > u = sigma_{n+k} >= s = sigma_m: P(k) ∝ k on 1..max_k (default N - 1; one k per batch), n, m uniform."
+    "Grid indices (n, k, m) of CTM's `t = sigma_n > u = sigma_{n+k} >= s = sigma_m`: P(k) ∝ k on 1..max_k (default N - 1; one k per batch), n, m uniform."
     if N < 2: raise ValueError(f"`N` must be >= 2, got {N}")
     if B < 1: raise ValueError(f"`B` must be >= 1, got {B}")
     M = ctm_max_k(N, max_k)

@@ -11,7 +11,7 @@ from torch import Tensor
 from .core import check_tensor, sigma_range
 from .toy import oracle_mixture
 from .ode import SAMPLERS, check_model, get_sigmas_karras, get_sigmas_vp, n_evals
-from .metrics import sliced_wasserstein, mmd
+from .metrics import sliced_wasserstein, mmd, density_precision, mode_coverage
 from .consistency import ExactConsistencyFunction, greedy_tau_search, sample_multistep
 
 # %% auto #0
@@ -105,7 +105,7 @@ def consistency_rows(name:str, model, ref:Tensor, metrics:dict, taus=None, val:T
 # %% ../nbs/10_evaluate.ipynb #n018
 @torch.no_grad()
 def f_star_error(model, gm, sigma:float|None=None, n:int=1000, seed:int=7, target:Tensor|None=None):
-    "E|f_theta(sigma z, sigma) - f*(sigma z, sigma)| over n seeded noises z (sigma: the model's sigma_max unless given)."
+    "`E|f_theta(sigma z, sigma) - f*(sigma z, sigma)|` over n seeded noises z (sigma: the model's sigma_max unless given)."
     check_model(model)
     lo, hi = sigma_range(model)
     sigma = hi if sigma is None else sigma
@@ -119,7 +119,7 @@ def f_star_error(model, gm, sigma:float|None=None, n:int=1000, seed:int=7, targe
     return err
 
 def f_star_error_target(gm, sigma:float|None=None, n:int=1000, seed:int=7, sigma_min:float|None=None):
-    "The f* targets f_star_error compares with (the same seeded noises), to compute once for many models."
+    "The `f*` targets `f_star_error` compares with (the same seeded noises), to compute once for many models."
     lo, hi = sigma_range()
     z = torch.randn(n, gm.dim, generator=torch.Generator().manual_seed(seed)).double()
     sigma = hi if sigma is None else sigma
@@ -127,7 +127,7 @@ def f_star_error_target(gm, sigma:float|None=None, n:int=1000, seed:int=7, sigma
 
 # %% ../nbs/10_evaluate.ipynb #n021
 class OracleEval:
-    "Test/validation sets of `n` oracle samples, a fixed noise batch, and the exact f* at sigma_max for 1000 noises."
+    "Test/validation sets of `n` oracle samples, a fixed noise batch, and the exact `f*` at sigma_max for 1000 noises."
     def __init__(self, n:int=4000, device='cpu', gm=None):
         self.gm, self.n, self.dev = gm or oracle_mixture(), n, torch.device(device)
         self.test = self.gm.sample(n, generator=torch.Generator().manual_seed(11)).to(self.dev)
@@ -135,16 +135,25 @@ class OracleEval:
         self.z = torch.randn(n, self.gm.dim, generator=torch.Generator().manual_seed(13)).to(self.dev)
         self.f_target = f_star_error_target(self.gm, n=1000, seed=14)
 
+    def score_samples(self, x:Tensor, with_mmd:bool=True):
+        "Sliced Wasserstein (and MMD) of samples `x` against the test set, and their exact density precision and mode coverage."
+        out = {'SW': sliced_wasserstein(x, self.test), 'P': density_precision(x, self.gm), 'C': mode_coverage(x, self.gm)}
+        return out | ({'MMD': mmd(x[:2000], self.test[:2000])} if with_mmd else {})   # MMD costs n²: 2000 points
+
+    def floors(self, reps:int=5, with_mmd:bool=True):
+        "What true samples of the test set's size score on each metric: {metric: (mean, std)} over `reps` independent draws."
+        g = torch.Generator().manual_seed(15)
+        runs = [self.score_samples(self.gm.sample(self.n, generator=g).to(self.dev), with_mmd) for _ in range(reps)]
+        return {k: (torch.tensor([r[k] for r in runs]).mean().item(), torch.tensor([r[k] for r in runs]).std().item()) for k in runs[0]}
+
     def score(self, m, with_mmd:bool=True, levels=None):
-        "NFE-1 and NFE-2 sliced Wasserstein (and MMD) against the test set, tau by greedy search on the validation set, E|f - f*|."
+        "The sample metrics of one- and two-step samples (suffix 1 and 2; tau by greedy search on the validation set) and `E|f - f*|`."
         m.eval()
         x1 = sample_consistency(m, self.z)
         cands = torch.logspace(-2, 0.8, 24).tolist() if levels is None else [float(t) for t in levels if 0.005 <= t <= 10.]
         tau, x2 = two_step(m, self.z, lambda x: sliced_wasserstein(x, self.val), cands)
-        out = {'SW1': sliced_wasserstein(x1, self.test), 'SW2': sliced_wasserstein(x2, self.test),
-               'f_err': f_star_error(m, self.gm, seed=14, target=self.f_target), 'tau': tau}
-        if with_mmd: out |= {'MMD1': mmd(x1, self.test), 'MMD2': mmd(x2, self.test)}
-        return out
+        out = {f'{k}{i}': v for i, x in ((1, x1), (2, x2)) for k, v in self.score_samples(x, with_mmd).items()}
+        return out | {'f_err': f_star_error(m, self.gm, seed=14, target=self.f_target), 'tau': tau}
 
 def run_header(device=None):
     "What a benchmark table was measured on: the card, or the CPU and its threads; and torch's version."

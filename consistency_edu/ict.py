@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn, Tensor
-from .core import EMA, check_tensor, sigma_range
+from .core import EMA, eager, check_tensor, sigma_range
 from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, pseudo_huber
 from .ct import ct_N, ct_loss
 
@@ -26,7 +26,7 @@ def ict_N(k:int, K:int, s0:int=10, s1:int=1280):
 
 # %% ../nbs/13_ict.ipynb #c012
 def lognormal_index_probs(sigmas:Tensor, P_mean:float=-1.1, P_std:float=2.0):
-    "p(i) over the N-1 intervals of ascending `sigmas`: the mass of ln(sigma) ~ N(P_mean, P_std^2) in [sigma_i, sigma_{i+1}]."
+    "p(i) over the N-1 intervals of ascending `sigmas`: the mass of `ln(sigma) ~ N(P_mean, P_std^2)` in `[sigma_i, sigma_{i+1}]`."
     check_tensor(sigmas, 'sigmas')
     if sigmas.ndim != 1 or len(sigmas) < 2: raise ValueError(f"`sigmas` must be 1-D with N >= 2 levels, got shape {tuple(sigmas.shape)}")
     if P_std <= 0: raise ValueError(f"`P_std` must be > 0, got {P_std}")
@@ -71,7 +71,7 @@ class ICTLoss(ConsistencyMethod):
     def levels(self, k:int): return cm_sigmas(self.N(k), **self.grid)
     def mu(self, k:int): return None if self.mu0 is None else math.exp(self.s0 * math.log(self.mu0) / self.N(k)) if self.mu0 > 0 else 0.
 
-    @torch.compiler.disable   # eager: a compiled loss never reads the step k, and the cache never lives in CUDA-graph memory
+    @eager   # eager: a compiled loss never reads the step k, and the cache never lives in CUDA-graph memory
     def _levels_probs(self, like:Tensor):
         "The current step's levels and their index probabilities, computed once per N and device."
         N = self.N(self.k)

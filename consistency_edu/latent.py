@@ -10,12 +10,11 @@ import torch.nn.functional as F
 from .core import append_dims, check_tensor, randn_like
 from .nets import UNet, init_from
 from .train import fit
-from .metrics import digits_fd
 from .lcm import alphas_cumprod, ddim_step_vp, guided_eps, lcm_timesteps, x0_from_eps, LCMModel, LCDLoss, sample_lcm
 
 # %% auto #0
 __all__ = ['Autoencoder', 'ae_loss', 'train_autoencoder', 'EpsNet', 'eps_loss', 'sample_ddim_guided', 'latent_unet',
-           'train_latent_teacher', 'train_lcm', 'LatentLCM', 'train_latent_lcm', 'latent_rows']
+           'train_latent_teacher', 'train_lcm', 'LatentLCM', 'train_latent_lcm']
 
 # %% ../nbs/17_latent.ipynb #c005
 class Autoencoder(nn.Module):
@@ -146,16 +145,3 @@ def train_latent_lcm(x:Tensor, y:Tensor, steps:int=1000, ae_steps:int=1500, teac
     stack = LatentLCM(x.shape[1:], int(y.max()) + 1, ch, ae.enc[-1].out_channels, teacher.T)
     for mine, trained in ((stack.ae, ae), (stack.teacher, teacher), (stack.lcm, student)): mine.load_state_dict(trained.state_dict())
     return stack.to(z.device).eval().requires_grad_(False)
-
-@torch.no_grad()
-def latent_rows(stack:LatentLCM, clf, ws=(0., 1., 2., 4.), steps=(1, 2, 4, 8), teacher_steps:int=50, per_class:int=50, seed:int=1, ref=None,
-                teacher_scores:dict|None=None):
-    "Teacher DDIM vs LCM: {w: {'teacher DDIM-50': (accuracy, FD), 1: (accuracy, FD), ...}}, the same latent noise for every cell (teacher_scores: {w: (accuracy, FD)} already measured on it)."
-    labels = torch.arange(stack.num_classes).repeat_interleave(per_class)
-    z = torch.randn(len(labels), *stack.latent_shape, generator=torch.Generator().manual_seed(seed)).to(stack.lcm.ac.device)
-    def score(x): x = x.float().cpu(); return (clf(x).argmax(1) == labels).float().mean().item(), digits_fd(x, ref, clf)
-    rows = {}
-    for w in ws:
-        rows[w] = {f'teacher DDIM-{teacher_steps}': teacher_scores[w] if teacher_scores else score(stack.sample(labels, teacher_steps, w, teacher=True, z=z))}
-        for n in steps: rows[w][n] = score(stack.sample(labels, n, w, generator=torch.Generator().manual_seed(seed + 1), z=z))
-    return rows

@@ -41,7 +41,7 @@ def ddim_step_vp(eps:Tensor, z:Tensor, t:Tensor, t_prev:Tensor, ac:Tensor):
     return a_prev.sqrt() * x0_from_eps(z, t, eps, ac) + (1 - a_prev).sqrt() * eps
 
 class EpsFromDenoiser:
-    "An eps-model eps(z_t, t, **cond) on the VP schedule `ac` from a denoiser D(x, sigma, **cond) in the VE picture."
+    "An eps-model `eps(z_t, t, **cond)` on the VP schedule `ac` from a denoiser `D(x, sigma, **cond)` in the VE picture."
     def __init__(self, denoiser, ac:Tensor): self.denoiser, self.ac = check_model(denoiser), ac
     def __call__(self, z:Tensor, t:Tensor, **cond):
         a = append_dims(self.ac.to(z.device)[t].to(z.dtype), z.ndim)
@@ -101,7 +101,7 @@ def lcm_timesteps(n:int, T:int=1000, original_steps:int=50):
 # %% ../nbs/16_lcm.ipynb #c020
 @torch.no_grad()
 def sample_lcm(f, z:Tensor, timesteps, ac:Tensor, generator=None, **cond):
-    "LCM multistep sampling: x0 = f(z, t, **cond) at each timestep, re-noised with fresh noise to the next one (none after the last)."
+    "LCM multistep sampling: `x0 = f(z, t, **cond)` at each timestep, re-noised with fresh noise to the next one (none after the last)."
     check_model(f); check_tensor(z, 'z', min_ndim=2)
     ts = [int(t) for t in timesteps]
     if not ts or any(b >= a for a, b in zip(ts, ts[1:])) or ts[-1] < 0 or ts[0] >= len(ac):
@@ -128,7 +128,7 @@ class LCMModel(torch.nn.Module):
         return lcm_consistency(self.eps(z, t, class_labels, w), z, t, self.ac, self.sigma_data, self.timestep_scaling)
 
 def lcd_pairs(B:int, k:int=20, T:int=1000, generator=None, device=None):
-    "Per-sample timestep pairs (t_{n+k}, t_n) on the k-spaced grid k-1, 2k-1, ..., T-1; the lowest pair ends at 0."
+    "Per-sample timestep pairs `(t_{n+k}, t_n)` on the k-spaced grid k-1, 2k-1, ..., T-1; the lowest pair ends at 0."
     if k < 1 or T % k: raise ValueError(f"the skipping step `k` must divide T={T}, got {k}")
     dev = generator.device if generator is not None else torch.device(device or 'cpu')
     hi = (torch.randint(1, T // k + 1, (B,), generator=generator, device=dev) * k - 1).to(device or dev)

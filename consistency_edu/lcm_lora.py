@@ -9,16 +9,13 @@ from pathlib import Path
 import torch
 from torch import nn, Tensor
 from .train import fit
-from .metrics import digits_classifier, digits_fd
-from .toy import load_digits
-from .lcm import alphas_cumprod, LCMModel, LCDLoss, sample_lcm, lcm_timesteps
+from .lcm import alphas_cumprod, LCMModel, LCDLoss
 from .nets import init_from
-from .latent import EpsNet, eps_loss, sample_ddim_guided, train_autoencoder, train_latent_teacher, train_lcm, LatentLCM
-from .lora import inject_lora, load_lora, lora_parameters, count_params, thick, ink, combine, save_lora, read_lora, unload_lora
+from .latent import EpsNet, eps_loss, train_autoencoder, train_latent_teacher, LatentLCM
+from .lora import inject_lora, load_lora, lora_parameters, count_params, combine, save_lora, read_lora, unload_lora
 
 # %% auto #0
-__all__ = ['train_lcm_lora', 'train_style_lora', 'lcm_lora_experiment', 'lcm_lora_markdown', 'with_loras',
-           'train_latent_lcm_lora']
+__all__ = ['train_lcm_lora', 'train_style_lora', 'with_loras', 'train_latent_lcm_lora']
 
 # %% ../nbs/19_lcm_lora.ipynb #x015
 def train_lcm_lora(teacher:EpsNet, z:Tensor, y:Tensor, steps:int=1000, rank:int=4, w:float=2., k:int=20, bs:int=256, lr:float=1e-3,
@@ -39,65 +36,6 @@ def train_style_lora(teacher:EpsNet, z:Tensor, y:Tensor, steps:int=1000, rank:in
     res = fit(model, lambda m, b, g: eps_loss(m, b, g, ac), (z, y), steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10),
               schedule='cosine', seed=seed, device=device, progress=progress, **fit_kw)
     return model.eval().requires_grad_(False), res
-
-# %% ../nbs/19_lcm_lora.ipynb #x018
-@torch.no_grad()
-def _score(x, labels, clf, ref):
-    x = x.float().cpu()
-    return {'ink': ink(x).mean().item(), 'accuracy': (clf(x).argmax(1) == labels).float().mean().item(), 'FD': digits_fd(x, ref, clf)}
-
-def lcm_lora_experiment(ae_steps:int=1500, teacher_steps:int=2000, lcd_steps:int=1000, style_steps:int=1000, ch:int=32, rank:int=2,
-                        w:float=2., per_class:int=50, grid=(0., 0.5, 1.), bs:int=256, seed:int=0, device=None, progress:bool=False):
-    "Full LCM vs LCM-LoRA at guidance `w`, the style LoRA, and the (lambda_style, lambda_lcm) grid; a dict of measurements."
-    import time
-    t0 = time.time()
-    (xtr, ytr), (xte, yte) = load_digits('train'), load_digits('test')
-    dev = torch.device(device) if device is not None else torch.device('cpu')
-    clf = digits_classifier()[0]
-    ae = train_autoencoder(torch.cat([xtr, thick(xtr)]), ae_steps, ch=ch, seed=seed, device=dev, progress=progress)
-    z, z_thick, yd = ae.encode(xtr.to(dev)), ae.encode(thick(xtr).to(dev)), ytr.to(dev)
-    teacher, _ = train_latent_teacher(z, yd, teacher_steps, bs=bs, ch=ch, seed=seed, device=dev, progress=progress)
-    full, r_full = train_lcm(teacher, z, yd, lcd_steps, bs=bs, seed=seed, device=dev, progress=progress)
-    lora, r_lora = train_lcm_lora(teacher, z, yd, lcd_steps, rank, w, bs=bs, seed=seed, device=dev, progress=progress)
-    style, r_style = train_style_lora(teacher, z_thick, yd, style_steps, rank, bs=bs, seed=seed, device=dev, progress=progress)
-    ac = alphas_cumprod(teacher.T).to(dev)
-    labels = torch.arange(10).repeat_interleave(per_class)
-    zT = torch.randn(len(labels), *z.shape[1:], generator=torch.Generator().manual_seed(seed + 1)).to(dev)
-    g = lambda: torch.Generator(dev).manual_seed(seed + 2)
-    lab, ts4 = labels.to(dev), lcm_timesteps(4)
-    lcm4 = lambda f: ae.decode(sample_lcm(f, zT, ts4, ac, generator=g(), class_labels=lab, w=w))
-    ddim50 = lambda e: ae.decode(sample_ddim_guided(e, zT, lcm_timesteps(50), ac, w, lab))
-    ref, ref_thick = xte, thick(xte)
-    out = {'w': w, 'rank': rank,
-           'trainable': {'full LCM': count_params(full.net.requires_grad_(True)), 'LCM-LoRA': sum(p.numel() for p in lora_parameters(lora.net, 'lcm'))},
-           'teacher DDIM-50': _score(ddim50(teacher), labels, clf, ref), 'full LCM, 4 steps': _score(lcm4(full), labels, clf, ref),
-           'base + τ_LCM, 4 steps': _score(lcm4(lora), labels, clf, ref)}
-    full.requires_grad_(False)
-    style_teacher = EpsNet(combine(teacher.net, {'style': style}), teacher.T)
-    out['style teacher DDIM-50 (vs thick digits)'] = _score(ddim50(style_teacher), labels, clf, ref_thick)
-    out['grid'] = {}
-    for l1 in grid:
-        for l2 in grid:
-            net = combine(teacher.net, {'style': style, 'lcm': lora}, {'style': l1, 'lcm': l2})
-            out['grid'][f'{l1:g},{l2:g}'] = _score(lcm4(LCMModel(net, ac)), labels, clf, ref_thick)
-    out['seconds'] = {'total': time.time() - t0, 'full LCM': r_full.seconds, 'LCM-LoRA': r_lora.seconds, 'style LoRA': r_style.seconds}
-    return out
-
-def lcm_lora_markdown(r:dict) -> str:
-    "The experiment's tables."
-    f = lambda s: f"{s['accuracy']:.3f} / {s['FD']:.1f} / {s['ink']:.3f}"
-    md = [f"Guidance ω = {r['w']:g}, LoRA rank {r['rank']}. Cells: accuracy of the requested digit / FD / ink.\n",
-          '| sampler | trainable parameters | accuracy / FD (to the digits) / ink |', '|---|---|---|',
-          f"| teacher, guided DDIM-50 | — | {f(r['teacher DDIM-50'])} |",
-          f"| full LCM (ω-conditioned, EMA target), 4 steps | {r['trainable']['full LCM']:,} | {f(r['full LCM, 4 steps'])} |",
-          f"| base + τ_LCM (LCM-LoRA), 4 steps | {r['trainable']['LCM-LoRA']:,} | {f(r['base + τ_LCM, 4 steps'])} |",
-          f"| style teacher (base + τ_style), DDIM-50, FD to thick digits | — | {f(r['style teacher DDIM-50 (vs thick digits)'])} |", '',
-          '**base + λ₁ τ_style + λ₂ τ_LCM, 4 steps** (FD to the *thick* digits)\n', '| λ₁ (style) \\ λ₂ (LCM) | ' + ' | '.join(sorted({k.split(',')[1] for k in r['grid']}, key=float)) + ' |']
-    l2s = sorted({k.split(',')[1] for k in r['grid']}, key=float)
-    md.append('|---|' + '---|' * len(l2s))
-    for l1 in sorted({k.split(',')[0] for k in r['grid']}, key=float):
-        md.append(f'| {l1} | ' + ' | '.join(f(r['grid'][f'{l1},{l2}']) for l2 in l2s) + ' |')
-    return '\n'.join(md) + '\n'
 
 # %% ../nbs/19_lcm_lora.ipynb #x027
 def with_loras(stack:LatentLCM, loras) -> LatentLCM:

@@ -54,7 +54,7 @@ def check_sigmas(sigmas:Tensor):
 def _steps(sigmas, progress): return _trange(len(sigmas) - 1, disable=not progress, leave=False)
 
 def check_model(model):
-    "Raise a `TypeError` unless `model` is callable with the denoiser contract model(x, sigma, **cond) -> x0_hat."
+    "Raise a `TypeError` unless `model` is callable with the denoiser contract `model(x, sigma, **cond) -> x0_hat`."
     if not callable(model): raise TypeError(f"`model` must be callable as model(x, sigma) -> x0_hat, got {type(model).__name__}")
     return model
 

@@ -4,19 +4,21 @@
 
 # %% ../nbs/03_toy.ipynb #c002
 from __future__ import annotations
-import math, gzip, pickle, struct
+import math, gzip, hashlib, pickle, struct
 from types import SimpleNamespace
+from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import Tensor
-from scipy.integrate import solve_ivp
+from torch import nn, Tensor
 from .core import as_sigma, check_tensor, append_dims
 
 # %% auto #0
-__all__ = ['TOY_SETS', 'IMAGE_SETS', 'GaussianMixture', 'oracle_mixture', 'grid_mixture', 'ode_endpoint', 'ode_trajectory',
-           'LabelledMixture', 'make_toy', 'load_digits', 'read_idx', 'load_mnist', 'load_cifar10', 'load_dataset']
+__all__ = ['MIXTURES', 'TOY_SETS', 'ASSETS', 'IMAGE_SETS', 'GaussianMixture', 'oracle_mixture', 'grid_mixture',
+           'icosahedron_mixture', 'ode_endpoint', 'ode_trajectory', 'LabelledMixture', 'make_toy', 'load_digits',
+           'DigitsClassifier', 'weights_hash', 'digits_classifier', 'digits_features', 'read_idx', 'load_mnist',
+           'load_cifar10', 'load_dataset']
 
 # %% ../nbs/03_toy.ipynb #c005
 class GaussianMixture:
@@ -44,6 +46,8 @@ class GaussianMixture:
     def _check(self, x, sigma):
         check_tensor(x, 'x', ndim=2)
         if x.shape[1] != self.dim: raise ValueError(f"`x` must have shape (B, {self.dim}), got {tuple(x.shape)}")
+        if x.device.type == 'cpu' and not torch.isfinite(x).all():
+            raise ValueError(f"`x` has {(~torch.isfinite(x)).any(1).sum().item()} rows with NaN or inf: the oracle is defined for finite points only")
         return as_sigma(sigma, x, allow_zero=True)
 
     def _parts(self, x, sigma):
@@ -72,7 +76,7 @@ class GaussianMixture:
         return ((r / var)[..., None] * (mu[None] - x[:, None, :])).sum(1)
 
     def denoise(self, x:Tensor, sigma=0.):
-        "The exact denoiser D*(x, sigma) = E[x0 | x_sigma = x]."
+        "The exact denoiser `D*(x, sigma) = E[x0 | x_sigma = x]`."
         sigma = self._check(x, sigma)
         logp, var, mu = self._parts(x, sigma)
         r = torch.softmax(logp, 1)
@@ -106,6 +110,19 @@ def grid_mixture():
     weights = 1 + 2 * torch.rand(25, generator=torch.Generator().manual_seed(0))
     return GaussianMixture(means, stds, weights)
 
+# %% ../nbs/03_toy.ipynb #xf3f0e1
+def icosahedron_mixture():
+    "A 3-D oracle: 12 modes on the vertices of an icosahedron of radius 0.8, widths 0.04 to 0.14, weights from 1 to 3."
+    phi = (1 + 5 ** 0.5) / 2
+    v = torch.tensor([[0, a, b * phi] for a in (-1, 1) for b in (-1, 1)], dtype=torch.float64)
+    means = torch.cat([v, v[:, [1, 2, 0]], v[:, [2, 0, 1]]])                 # (0, ±1, ±φ) and its cyclic shifts
+    means = 0.8 * means / means.norm(dim=1, keepdim=True)
+    stds = torch.tensor([0.04, 0.07, 0.1, 0.14] * 3)
+    weights = 1 + 2 * torch.rand(12, generator=torch.Generator().manual_seed(1))
+    return GaussianMixture(means, stds, weights)
+
+MIXTURES = {'oracle': oracle_mixture, 'grid25': grid_mixture, 'ico12': icosahedron_mixture}   # the oracles every table runs on
+
 # %% ../nbs/03_toy.ipynb #c013
 def _log_sigma_ode(gm, x, sigma, sigma_to, ts=None, rtol=1e-10, atol=1e-10, floor=1e-6):
     x64 = x.detach().to('cpu', torch.float64)
@@ -117,6 +134,7 @@ def _log_sigma_ode(gm, x, sigma, sigma_to, ts=None, rtol=1e-10, atol=1e-10, floo
         xx = torch.from_numpy(y).view(B, D)
         s = torch.exp(l0 + u * dl)
         return (dl[:, None] * (xx - gm.denoise(xx, s))).reshape(-1).numpy()
+    from scipy.integrate import solve_ivp   # imported when first needed: scipy.integrate takes a second to import
     sol = solve_ivp(rhs, (0., 1.), x64.reshape(-1).numpy(), method='DOP853', rtol=rtol, atol=atol, t_eval=ts)
     if not sol.success: raise RuntimeError(f"solve_ivp failed: {sol.message}")
     return torch.from_numpy(sol.y.T.copy()).view(-1, B, D)
@@ -177,7 +195,7 @@ class LabelledMixture(GaussianMixture):
         return self.denoise(x, sigma) if class_labels is None else self.guided_denoise(x, sigma, class_labels, w)
 
     def guided_ode_endpoint(self, x:Tensor, sigma, sigma_to, c, w:float):
-        "The exact guided PF-ODE map from sigma to sigma_to (LCM's f*_w when sigma_to = sigma_min)."
+        "The exact guided PF-ODE map from sigma to sigma_to (LCM's `f*_w` when `sigma_to = sigma_min`)."
         self._check(x, sigma)
         view = SimpleNamespace(denoise=lambda xx, s: self.guided_denoise(xx, s, c.cpu() if isinstance(c, Tensor) else c, w))
         return _log_sigma_ode(view, x, sigma, sigma_to)[-1].to(x)
@@ -229,6 +247,46 @@ def load_digits(split:str='train', # 'train', 'test' or 'all'
     x, y = x[idx], y[idx]
     if size != 8: x = F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False).clamp(-1, 1)
     return x, y
+
+# %% ../nbs/03_toy.ipynb #xfcec9f
+ASSETS = Path(__import__('consistency_edu').__file__).parent/'assets'   # files the package ships (the scoring networks)
+
+class DigitsClassifier(nn.Module):
+    "A small CNN for 8x8 digits; `features` gives the 128-d penultimate activations that FD and precision/recall use."
+    def __init__(self, n_feat:int=128):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+                                  nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 16, n_feat), nn.ReLU())
+        self.drop, self.head = nn.Dropout(0.3), nn.Linear(n_feat, 10)
+    def features(self, x:Tensor):
+        check_tensor(x, 'x', ndim=4)
+        if x.shape[1] != 1: raise ValueError(f"`x` must have 1 channel, got {x.shape[1]}")
+        if x.shape[-2:] != (8, 8): x = F.adaptive_avg_pool2d(x, 8)
+        return self.body(x)
+    def forward(self, x:Tensor): return self.head(self.drop(self.features(x)))
+
+def weights_hash(m:nn.Module):
+    "The first 12 hex digits of a SHA-256 over a module's state (names and bytes, in order): which network scored a result."
+    h = hashlib.sha256()
+    for k, v in m.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:12]
+
+@lru_cache(maxsize=1)
+def digits_classifier():
+    "The digits classifier the package ships: (model on CPU in eval mode, info with its `hash`, `test_accuracy` and training settings)."
+    path = ASSETS/'digits_classifier.pt'
+    if not path.exists(): raise FileNotFoundError(f"{path} is missing: reinstall the package, or write it with experiments.train_digits_classifier")
+    blob = torch.load(path, map_location='cpu', weights_only=True)
+    clf = DigitsClassifier(); clf.load_state_dict(blob['state_dict']); clf.eval().requires_grad_(False)
+    return clf, {**blob['info'], 'hash': weights_hash(clf)}
+
+@torch.no_grad()
+def digits_features(x:Tensor):
+    "Features of digit images `x` (N, 1, H, W) in [-1, 1] (clamped) by the shipped classifier, on the CPU, in blocks of 1024."
+    check_tensor(x, 'x', ndim=4)
+    clf = digits_classifier()[0]
+    x = x.detach().float().cpu().clamp(-1, 1)
+    return torch.cat([clf.features(x[i:i + 1024]) for i in range(0, len(x), 1024)])
 
 # %% ../nbs/03_toy.ipynb #c025
 def read_idx(path) -> np.ndarray:

@@ -11,7 +11,6 @@ from typing import Callable
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
-import matplotlib.pyplot as plt
 from .core import EMA, amp_dtype, module_device_dtype
 
 # %% auto #0
@@ -31,7 +30,8 @@ class FitResult:
 
     def plot_loss(self, smooth:int=50, ax=None, log:bool=True):
         "Plot the loss history with a running mean over `smooth` steps."
-        if ax is None: _, ax = plt.subplots(figsize=(5, 3), dpi=70)
+        import matplotlib.pyplot as plt
+        if ax is None: _, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
         h = torch.tensor(self.history)
         ax.plot(h, alpha=0.3, lw=0.5)
         if len(h) >= smooth: ax.plot(range(smooth - 1, len(h)), h.unfold(0, smooth, 1).mean(1), lw=1.5)
@@ -40,7 +40,7 @@ class FitResult:
         return ax
 
 def _draw(data, bs, g, rank:int=0, world:int=1):
-    "One rank's share of a global batch of bs * world: every rank draws the same global batch (the same `g`) and keeps its slice."
+    "One rank's share of a global batch of `bs * world`: every rank draws the same global batch (the same `g`) and keeps its slice."
     part = lambda b: b[rank * bs:(rank + 1) * bs] if world > 1 else b
     if callable(data) and not isinstance(data, Tensor):
         b = data(bs * world, generator=g)
@@ -55,10 +55,23 @@ def _to(batch, device, channels_last=False):
     batch = batch.to(device, non_blocking=True)
     return batch.contiguous(memory_format=torch.channels_last) if channels_last and batch.ndim == 4 else batch
 
+def _prev(path:Path): return path.with_name(path.name + '.prev')
+
 def _save(path:Path, state:dict):
+    "Write the checkpoint to a temporary file, move the last one to `<name>.prev`, then rename: at every instant one complete checkpoint exists."
     tmp = path.with_name(path.name + '.tmp')
     torch.save(state, tmp)
+    if path.exists(): os.replace(path, _prev(path))
     os.replace(tmp, path)
+
+def _read(path:Path, device):
+    "A checkpoint of fit, or an error that names the unreadable file and what to do."
+    try: return torch.load(path, map_location=device, weights_only=False)
+    except Exception as e:
+        prev = _prev(path)
+        hint = (f"the previous good checkpoint is {prev}: move it to {path} to resume from it, or delete {path} to start afresh"
+                if prev.exists() else f"delete it (or pass resume=False) to start afresh")
+        raise RuntimeError(f"`checkpoint` {path} cannot be read ({type(e).__name__}: {str(e)[:120]}): it is truncated or not a checkpoint of fit; {hint}") from None
 
 def _lr_lambda(warmup:int, steps:int, schedule:str):
     def f(k):
@@ -107,11 +120,14 @@ class _Loop:
 def _data_device(data):
     "Where fit draws batch indices: on the data tensor's device (indices drawn on the CPU for GPU data would be copied, and the copy waits for the GPU); callables draw on the CPU."
     first = data[0] if isinstance(data, (tuple, list)) else data
+    if isinstance(data, (tuple, list)) and len({len(d) for d in data if isinstance(d, Tensor)}) > 1:
+        raise ValueError(f"`data`: the tensors of a tuple must have one length, got {[len(d) for d in data]}")
+    if isinstance(first, Tensor) and not callable(data) and len(first) == 0: raise ValueError("`data` is empty: give at least one sample")
     return first.device if isinstance(first, Tensor) and not callable(data) else torch.device('cpu')
 
 def _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device, rank=0, world=1,
                data_device=torch.device('cpu')):
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay, fused=device.type == 'cuda')
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay, fused=True)   # one kernel for every tensor, on CPUs too
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(warmup, steps, schedule))
     objs = dict(extra or {})
     if method is not None:
@@ -257,7 +273,7 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
     loop = _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, schedule, ema_decay, amp, seed, device, rank, world,
                       _data_device(data))
     ckpt, start = (Path(checkpoint) if checkpoint is not None else None), 0
-    if ckpt is not None and resume and ckpt.exists(): start = loop.load(torch.load(ckpt, map_location=device, weights_only=False), ckpt)
+    if ckpt is not None and resume and ckpt.exists(): start = loop.load(_read(ckpt, device), ckpt)
     if ckpt is not None and rank == 0: ckpt.parent.mkdir(parents=True, exist_ok=True)
     graphs = compile in ('reduce-overhead', 'max-autotune') and device.type == 'cuda'
     if graphs and world > 1: raise ValueError(f"`compile={compile!r}` (CUDA graphs) is not supported under DDP: use compile=True with torchrun")
@@ -283,6 +299,7 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
         if ckpt is not None and (done % checkpoint_every == 0 or done == steps) and not pending:
             st = loop.state(done)                       # every rank gathers; rank 0 writes
             if rank == 0: _save(ckpt, st)
+            if rank == 0 and done == steps: _prev(ckpt).unlink(missing_ok=True)   # the run is complete: its last save succeeded
         if callback is not None and rank == 0 and (done % callback_every == 0 or done == steps) and not pending:
             cb_time += _call_back(callback, model, loop, done, ckpt, t0, cb_time, device)
     bar.close()

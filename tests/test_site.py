@@ -69,3 +69,33 @@ def test_results_page_shows_current_tables():
     assert not stale(), f"the notebooks show stale results for {stale()}: run python .ci/results.py"
     text = (NBS/'results.ipynb').read_text()
     assert '{{< include' not in text, "results.ipynb: use stored outputs, not includes (they do not reach _proc/)"
+
+
+def _site():
+    import runpy
+    return runpy.run_path(str(ROOT/'.ci'/'site.py'))
+
+
+def test_site_rules_fail_on_bad_input():
+    "Each rule of .ci/site.py, fed a bad input, reports it; fed a good one, is silent."
+    s = _site()
+    assert s['attr_problems']('source{target="_blank" style="float:right"}') and s['attr_problems']('a {.callout-note} b')
+    assert not s['attr_problems']('a set {x : x > 0} and a dict {1: 2}')
+    for bad in ('The exact f*(x, sigma) of the oracle.', 'Call it with **cond.', 'G* and g*.', 'a _private name', 'ends with an underscore_ here'):
+        assert s['emphasis_problems'](bad), bad
+    for good in ('The exact `f*(x, sigma)`.', 'Call it with `**cond`.', 'sigma_min and f_theta are fine', 'math $x_*$ is fine'):
+        assert not s['emphasis_problems'](good), good
+    md = lambda src: {'cell_type': 'markdown', 'source': src}
+    assert s['title_problems']({'cells': [md('Some text, no heading')]}) and s['title_problems']({'cells': []})
+    assert not s['title_problems']({'cells': [md('# The consistency function\n> what it is')]})
+    assert not s['title_problems']({'cells': [{'cell_type': 'raw', 'source': '---\ntitle: CD\n---'}]})
+    assert s['html_link_problems']('see the [results](results.html) and [CD](11_cd.html#loss)')
+    assert not s['html_link_problems']('see the [results](results.ipynb) and [docs](https://pytorch.org/docs/index.html)')
+    for bad in ("the issue's target is met", 'measured on this machine', 'before the GPU machine was given back', 'as the deck says'):
+        assert s['process_problems'](bad), bad
+    assert not s['process_problems']('CD reaches its teacher in one step')
+    module = '# %% ../nbs/x.ipynb #1\nimport torch\ndef f(x):\n    "doc"\n    return x + 1\n\n# %% auto #0\n__all__ = ["f"]\n'
+    code = lambda src: {'cell_type': 'code', 'source': src}
+    assert s['module_lines'](module) == ['def f(x):', '"doc"', 'return x + 1']
+    assert s['shown_problems'](module, {'cells': [code('f(1)')]})
+    assert not s['shown_problems'](module, {'cells': [code('def f(x):\n    "doc"\n    return x + 1')]})

@@ -1,0 +1,50 @@
+"""The oracle tables — Table 1 of the consistency-models paper, the iCT ablation and the CTM table, with the CD/CT ablation
+figure — on the three mixtures of `toy.MIXTURES`, each row over several seeds, every row scored by the same protocol
+(`evaluate.OracleEval`: SW, MMD, exact density precision and mode coverage, error to f*). The rows and the runner live in
+the library (`experiments.ORACLE_ROWS`, `run_oracle_suite`); every job leaves a file under --work, so a rerun does only
+what is missing. Writes bench/results/oracle_tables.json and nbs/_table1.md, _ict_ablation.md, _ctm_table.md,
+_oracle_summary.md, _ablations.png under --root.
+
+    python bench/oracle_tables.py [--workers 8] [--threads 2] [--device cpu] [--seeds 0 1 2] [--mixtures oracle grid25 ico12] [--keys ...]
+"""
+import argparse, sys
+from pathlib import Path
+import matplotlib; matplotlib.use('Agg')
+from consistency_edu.toy import MIXTURES
+from consistency_edu.experiments import (ORACLE_ROWS, MIXTURE_LABELS, run_oracle_suite, collect_oracle_suite, write_result, provenance_line,
+                                         oracle_table_md, teachers_md, ctm_table_md, oracle_summary_md, ablation_figure)
+
+ROOT = Path(__file__).resolve().parents[1]
+SUMMARY = ('cd-heun-l2', 'cd-random', 'ct', 'ict-6', 'ctm-dsm', 'ctm-fixed')
+
+def sections(res, title, render):
+    return '\n\n'.join(f"**{MIXTURE_LABELS[m]}**\n\n{render(res, m)}" for m in MIXTURES if any(r['mixture'] == m for r in res['rows']))
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--mixtures', nargs='+', default=list(MIXTURES), choices=list(MIXTURES)); p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    p.add_argument('--keys', nargs='+', default=None, choices=list(ORACLE_ROWS)); p.add_argument('--steps', type=int, default=3000)
+    p.add_argument('--n', type=int, default=4000); p.add_argument('--teacher-steps', type=int, default=6000)
+    p.add_argument('--workers', type=int, default=1); p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--device', default='cpu', help="where every job trains and samples ('cpu', 'cuda')")
+    p.add_argument('--work', default=str(ROOT/'bench'/'out'/'oracle')); p.add_argument('--root', default=str(ROOT))
+    p.add_argument('--render', action='store_true', help='only render the tables from the files under --work')
+    a = p.parse_args()
+    res = collect_oracle_suite(a.work) if a.render else run_oracle_suite(a.work, a.mixtures, a.seeds, a.keys, a.steps, a.n, a.teacher_steps, a.workers, a.threads, a.device)
+    root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True)
+    stored = write_result(root/'bench'/'results'/'oracle_tables.json', {'args': vars(a), **res}, command=' '.join(['python', *sys.argv]))
+    seeds = sorted({r['seed'] for r in res['rows']})
+    head = (f"{provenance_line(__import__('json').loads(stored.read_text()))} Every row: MLP 128×3, batch 512, {a.steps} steps unless it says "
+            f"otherwise, {len(seeds)} seeds ({', '.join(map(str, seeds))}), each against the EDM teacher of its seed ({a.teacher_steps} steps); "
+            f"CD and CTM start from the teacher's weights. {a.n} samples per cell against a fixed test set; two-step τ by greedy search "
+            "over the training levels on a separate validation set. Cells: mean ± std over seeds. Precision and coverage: higher is better.\n\n")
+    (root/'nbs'/'_table1.md').write_text(head + '**Teachers** (SW / precision / coverage, means over seeds)\n\n' + sections(res, 't', teachers_md)
+                                         + '\n\n**Consistency models** (NFE 1 and 2)\n\n' + sections(res, 'c', lambda r, m: oracle_table_md(r, 'table1', m)) + '\n')
+    (root/'nbs'/'_ict_ablation.md').write_text(head + "Each row adds one of iCT's techniques to the row above, then two variations of iCT.\n\n"
+                                               + sections(res, 'i', lambda r, m: oracle_table_md(r, 'ict', m)) + '\n')
+    (root/'nbs'/'_ctm_table.md').write_text(head + sections(res, 'm', lambda r, m: oracle_table_md(r, 'ctm', m) + '\n\n' + ctm_table_md(r, m)) + '\n')
+    (root/'nbs'/'_oracle_summary.md').write_text(oracle_summary_md(res, [k for k in SUMMARY if any(r['key'] == k for r in res['rows'])]) + '\n')
+    if any(r['table'] == 'ablation' for r in res['rows']): ablation_figure(res, root/'nbs'/'_ablations.png')
+    print((root/'nbs'/'_oracle_summary.md').read_text())
+
+if __name__ == '__main__': main()
