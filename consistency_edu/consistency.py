@@ -8,6 +8,7 @@ import math
 from contextlib import contextmanager
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
 from tqdm.auto import trange as _trange
 from .core import EMA, eager, SIGMA_MIN, SIGMA_MAX, SIGMA_DATA, append_dims, as_sigma, check_tensor, randn_like, sigma_range
 from .ode import check_model, get_sigmas_karras, karras_sigma
@@ -49,7 +50,7 @@ class ExactConsistencyFunction:
         sigma = as_sigma(sigma, x)
         return self.gm.ode_endpoint(x, sigma, self.sigma_min)
 
-# %% ../nbs/09_consistency.ipynb #c012
+# %% ../nbs/09_consistency.ipynb #x4b2498
 def consistency_loop(model, x:Tensor, sigmas:Tensor, sigma_min:float, *, project=None, generator=None, callback=None,
                      progress:bool=False, **cond):
     "Algorithm 1's loop: x0 = f(x, sigmas[i]) (then `project`ed), re-noised to sigmas[i+1] with sqrt(sigmas[i+1]^2 - sigma_min^2); none where it is 0."
@@ -61,6 +62,7 @@ def consistency_loop(model, x:Tensor, sigmas:Tensor, sigma_min:float, *, project
         x = x0 if sigmas[i + 1] == 0 else x0 + (sigmas[i + 1] ** 2 - sigma_min ** 2).clamp_min(0) ** 0.5 * randn_like(x, generator)
     return x
 
+# %% ../nbs/09_consistency.ipynb #x6d5317
 @torch.no_grad()
 def sample_onestep(model, x:Tensor, sigmas:Tensor, *, generator=None, callback=None, progress:bool=False, **cond):
     "One consistency evaluation f(x, sigmas[0]); `x` is already scaled to sigmas[0]."
@@ -79,6 +81,7 @@ def sample_multistep(model, x:Tensor, sigmas:Tensor, *, sigma_min:float|None=Non
     if (s[:-1] < sigma_min).any(): raise ValueError(f"every level in `sigmas` but the last must be >= sigma_min={sigma_min}, got {s.tolist()}")
     return consistency_loop(model, x, s, sigma_min, generator=generator, callback=callback, progress=progress, **cond)
 
+# %% ../nbs/09_consistency.ipynb #x0a5fb2
 def karras_index_to_sigma(ts, steps:int=40, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX, rho:float=7.):
     "The official code's mapping of integer indices `ts` into a Karras grid of `steps` levels (eq. 5 at u = ts / (steps - 1))."
     return karras_sigma(torch.as_tensor(ts, dtype=torch.float64) / (steps - 1), sigma_min, sigma_max, rho)
@@ -123,7 +126,7 @@ def cm_sigmas(N:int, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX, rho:f
     if N < 2: raise ValueError(f"`N` must be >= 2, got {N}")
     return get_sigmas_karras(N, sigma_min, sigma_max, rho, device=device)[:-1].flip(0)
 
-# %% ../nbs/09_consistency.ipynb #n004
+# %% ../nbs/09_consistency.ipynb #xf46582
 DISTANCES, WEIGHTINGS = ('l2', 'l1', 'pseudo_huber', 'huber', 'lpips'), ('uniform', 'icm')
 
 def pseudo_huber(x:Tensor, y:Tensor, c:float|None=None):
@@ -133,6 +136,7 @@ def pseudo_huber(x:Tensor, y:Tensor, c:float|None=None):
     if c <= 0: raise ValueError(f"`c` must be > 0, got {c}")
     return torch.sqrt(((x - y) ** 2).flatten(1).sum(1) + c ** 2) - c
 
+# %% ../nbs/09_consistency.ipynb #x2f3b3c
 def distance(x:Tensor, y:Tensor, metric:str='l2', c:float|None=None, lpips=None):
     "The distance d(x, y) of consistency losses, one value per sample."
     if metric not in DISTANCES: raise ValueError(f"`metric` must be one of {DISTANCES}, got {metric!r}")
@@ -151,6 +155,7 @@ def check_loss_options(metric:str, weighting:str):
     if metric not in DISTANCES: raise ValueError(f"`metric` must be one of {DISTANCES}, got {metric!r}")
     if weighting not in WEIGHTINGS: raise ValueError(f"`weighting` must be one of {WEIGHTINGS}, got {weighting!r}")
 
+# %% ../nbs/09_consistency.ipynb #x116ca0
 @contextmanager
 def shared_rng(device):
     "Run the body with torch's generator rewound to its state at entry (so dropout draws the same masks again)."
@@ -165,6 +170,7 @@ def draw_index(N:int, x0:Tensor, generator=None):
     dev = generator.device if generator is not None else 'cpu'
     return torch.randint(0, N - 1, (x0.shape[0],), generator=generator, device=dev).to(x0.device)
 
+# %% ../nbs/09_consistency.ipynb #x271402
 def consistency_pair_loss(model:nn.Module, target:nn.Module, x_hi:Tensor, t_hi:Tensor, x_lo:Tensor, t_lo:Tensor,
                           metric:str='l2', weighting:str='uniform', c:float|None=None, lpips=None, **cond):
     "lambda(t_lo) d(f_theta(x_hi, t_hi), f_target(x_lo, t_lo)): the online pass, then the target pass with the same dropout mask."
@@ -198,16 +204,21 @@ class ConsistencyMethod:
         if self.target is not None: self.target.model.to(device)
         return self
 
-    def after_step(self, model:nn.Module, k:int):
-        "Called after the k-th optimizer step: move the step counter and the EMA target."
-        if k < 1: raise ValueError(f"`k` (the number of optimizer steps taken) must be >= 1, got {k}")
-        self.k = k
-        if self.target is not None: self.target.update(model, self.mu(k))
+# %% ../nbs/09_consistency.ipynb #x47bde1
+@patch
+def after_step(self:ConsistencyMethod, model:nn.Module, k:int):
+    "Called after the k-th optimizer step: move the step counter and the EMA target."
+    if k < 1: raise ValueError(f"`k` (the number of optimizer steps taken) must be >= 1, got {k}")
+    self.k = k
+    if self.target is not None: self.target.update(model, self.mu(k))
 
-    def state_dict(self): return {'k': self.k, 'target': None if self.target is None else self.target.state_dict()}
-    def load_state_dict(self, sd):
-        self.k = sd['k']
-        if self.target is not None: self.target.load_state_dict(sd['target'])
+@patch
+def state_dict(self:ConsistencyMethod): return {'k': self.k, 'target': None if self.target is None else self.target.state_dict()}
+
+@patch
+def load_state_dict(self:ConsistencyMethod, sd):
+    self.k = sd['k']
+    if self.target is not None: self.target.load_state_dict(sd['target'])
 
 # %% ../nbs/09_consistency.ipynb #c019
 @torch.no_grad()

@@ -26,7 +26,7 @@ def ct_mu(k:int, K:int, s0:int=2, s1:int=150, mu0:float=0.9):
     if not 0 < mu0 < 1: raise ValueError(f"`mu0` must lie in (0, 1), got {mu0}")
     return math.exp(s0 * math.log(mu0) / ct_N(k, K, s0, s1))
 
-# %% ../nbs/12_ct.ipynb #c011
+# %% ../nbs/12_ct.ipynb #xf94f37
 def ct_loss(model:nn.Module, x0:Tensor, levels:Tensor, target:nn.Module|None=None, n:Tensor|None=None, metric:str='l2',
             weighting:str='uniform', c:float|None=None, lpips=None, generator=None, **cond):
     "`lambda(t_n) d(f_theta(x0 + t_{n+1} z), f_target(x0 + t_n z))` on the ascending `levels`; n ~ U{0..N-2} unless given."
@@ -36,6 +36,7 @@ def ct_loss(model:nn.Module, x0:Tensor, levels:Tensor, target:nn.Module|None=Non
     return consistency_pair_loss(model, model if target is None else target, x0 + append_dims(t_n1, x0.ndim) * z, t_n1,
                                  x0 + append_dims(t_n, x0.ndim) * z, t_n, metric, weighting, c, lpips, **cond)
 
+# %% ../nbs/12_ct.ipynb #xd20ab5
 class CTLoss(ConsistencyMethod):
     "Consistency training (Song et al. 2023, Algorithm 3) with the adaptive N(k) and mu(k) curricula."
     def __init__(self, model:nn.Module, K:int, s0:int=2, s1:int=150, mu0:float=0.9, adaptive:bool=True, metric:str='l2',

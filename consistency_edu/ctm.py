@@ -6,6 +6,7 @@
 from __future__ import annotations
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
 import torch.nn.functional as F
 from tqdm.auto import trange as _trange
 from .core import (EMA, SIGMA_MIN, SIGMA_MAX, SIGMA_DATA, append_dims, as_sigma, check_module_input, check_tensor,
@@ -40,7 +41,7 @@ class ExactTrajectoryFunction:
         jump = (append_dims(t, x.ndim) * self(x, t, s) - append_dims(s, x.ndim) * x) / append_dims(torch.where(t == s, t, t - s), x.ndim)
         return torch.where(same, self.gm.denoise(x, t), jump)
 
-# %% ../nbs/15_ctm.ipynb #c013
+# %% ../nbs/15_ctm.ipynb #x4fd99d
 class CTMModel(nn.Module):
     "G(x, t, s) = (s/t) x + (1 - s/t) g(x, t, s), with g EDM-preconditioned in t and s fed as the net's extra condition."
     def __init__(self, net:nn.Module, sigma_min:float=SIGMA_MIN, sigma_data:float=SIGMA_DATA, sigma_max:float=SIGMA_MAX):
@@ -62,6 +63,7 @@ class CTMModel(nn.Module):
         r = append_dims(s / t, x.ndim).to(x.dtype)
         return r * x + (1 - r) * self.g(x, t, s, **cond)
 
+# %% ../nbs/15_ctm.ipynb #x3f53b7
 class _View:
     "A callable view of a CTM; every other attribute (sigma_min, parameters, ...) is the model's. eval/train/to return the view."
     def __init__(self, model): self.model = model
@@ -88,7 +90,7 @@ class CTMAsDenoiser(_View):
         sigma = as_sigma(sigma, x)
         return self.model.g(x, sigma, sigma, **cond)
 
-# %% ../nbs/15_ctm.ipynb #c019
+# %% ../nbs/15_ctm.ipynb #x9550ea
 def ctm_max_k(N:int, max_k:int|None=None) -> int:
     "The most teacher steps a CTM jump takes on N levels: `max_k`, checked, or N - 1."
     M = N - 1 if max_k is None else max_k
@@ -108,6 +110,7 @@ def draw_ctm_levels(N:int, B:int, generator=None, max_k:int|None=None):
     m = n + k + (torch.rand(B, generator=generator, device=dev) * (N - n - k)).long().clamp_max(N - 1 - n - k)
     return n, k, m
 
+# %% ../nbs/15_ctm.ipynb #x81b0d6
 def ctm_grid(N:int, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX, rho:float=7.):
     "CTM's N levels, descending from sigma_max to sigma_min (the Karras grid without its 0)."
     if N < 2: raise ValueError(f"`N` must be >= 2, got {N}")
@@ -136,7 +139,7 @@ def ctm_loss(model:nn.Module, target:nn.Module, x0:Tensor, grid:Tensor, n:Tensor
     "d(x_est, x_target) of CTM (Kim et al. 2024, eq. 8), one value per sample."
     return distance(*ctm_pair(model, target, x0, grid, n, k, m, teacher, generator, **cond), metric, c, lpips)
 
-# %% ../nbs/15_ctm.ipynb #c024
+# %% ../nbs/15_ctm.ipynb #x9f13ed
 def ctm_dsm_sigmas(B:int, generator=None, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX, rho:float=7., P_mean:float=-1.2,
                    P_std:float=1.2, device=None):
     "DSM's noise levels: the first half log-normal (EDM), the rest uniform along the Karras ramp (the official half-log-normal mix)."
@@ -151,6 +154,7 @@ def dsm_loss(model:nn.Module, x0:Tensor, generator=None, **cond):
     sigma = ctm_dsm_sigmas(x0.shape[0], generator, lo, hi).to(x0.device).clamp(lo, hi)
     return edm_loss(CTMAsDenoiser(model), x0, sigma=sigma, generator=generator, **cond)
 
+# %% ../nbs/15_ctm.ipynb #xd50661
 def last_layer(model:nn.Module):
     "The weight the adaptive weights are measured on: the net's output layer."
     out = getattr(getattr(model, 'net', model), 'out', None)
@@ -163,6 +167,7 @@ def adaptive_weight(loss_a:Tensor, loss_b:Tensor, layer:Tensor, max_weight:float
     gb, = torch.autograd.grad(loss_b, layer, retain_graph=True)
     return (ga.norm() / (gb.norm() + 1e-4)).clamp(0, max_weight).detach()
 
+# %% ../nbs/15_ctm.ipynb #xe23caa
 def make_discriminator(shape, width:int=128):
     "A small discriminator: an MLP on vectors, a conv net on images; one logit per sample."
     if len(shape) == 1:
@@ -199,44 +204,52 @@ class CTMLoss(ConsistencyMethod):
         if self.gan: self.disc.to(device)
         return self
 
-    def _pair(self, model, x0, generator, **cond):
-        n, k, m = draw_ctm_levels(self.N, x0.shape[0], generator, self.max_k)
-        grid = self.on_device(self.grid, x0)
-        return ctm_pair(model, self.target.model, x0, grid, n.to(x0.device), k, m.to(x0.device), self.teacher, generator, **cond)
+# %% ../nbs/15_ctm.ipynb #x4d9bb5
+@patch
+def _pair(self:CTMLoss, model, x0, generator, **cond):
+    n, k, m = draw_ctm_levels(self.N, x0.shape[0], generator, self.max_k)
+    grid = self.on_device(self.grid, x0)
+    return ctm_pair(model, self.target.model, x0, grid, n.to(x0.device), k, m.to(x0.device), self.teacher, generator, **cond)
 
-    def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):
-        check_tensor(x0, 'x0', min_ndim=2)
-        x_est, x_target = self._pair(model, x0, generator, **cond)
-        total = l_ctm = distance(x_est, x_target, self.metric, self.c, self.lpips)
-        need_w = torch.is_grad_enabled() and (self.dsm == 'adaptive' or self.gan_on(self.k))
-        layer = last_layer(getattr(model, '_orig_mod', model)) if need_w else None
-        if self.dsm is not None:
-            l_dsm = dsm_loss(model, x0, generator, **cond)
-            w = adaptive_weight(l_ctm.mean(), l_dsm.mean(), layer) if self.dsm == 'adaptive' and need_w else (1. if self.dsm == 'adaptive' else self.dsm)
-            total = total + w * l_dsm
-        if self.gan_on(self.k):
-            self.disc.to(x0.device).requires_grad_(False)
-            l_gan = -self.disc(x_est).flatten()
-            w_gan = adaptive_weight(l_ctm.mean(), l_gan.mean(), layer) if need_w else 1.
-            total = total + self.gan_weight * w_gan * l_gan
-        return total
+@patch
+def loss(self:CTMLoss, model:nn.Module, x0:Tensor, generator=None, **cond):
+    check_tensor(x0, 'x0', min_ndim=2)
+    x_est, x_target = self._pair(model, x0, generator, **cond)
+    total = l_ctm = distance(x_est, x_target, self.metric, self.c, self.lpips)
+    need_w = torch.is_grad_enabled() and (self.dsm == 'adaptive' or self.gan_on(self.k))
+    layer = last_layer(getattr(model, '_orig_mod', model)) if need_w else None
+    if self.dsm is not None:
+        l_dsm = dsm_loss(model, x0, generator, **cond)
+        w = adaptive_weight(l_ctm.mean(), l_dsm.mean(), layer) if self.dsm == 'adaptive' and need_w else (1. if self.dsm == 'adaptive' else self.dsm)
+        total = total + w * l_dsm
+    if self.gan_on(self.k):
+        self.disc.to(x0.device).requires_grad_(False)
+        l_gan = -self.disc(x_est).flatten()
+        w_gan = adaptive_weight(l_ctm.mean(), l_gan.mean(), layer) if need_w else 1.
+        total = total + self.gan_weight * w_gan * l_gan
+    return total
 
-    def after_step(self, model:nn.Module, k:int, batch=None, generator=None):
-        super().after_step(model, k)
-        if not self.gan_on(k) or batch is None: return
-        x0 = batch[0] if isinstance(batch, (tuple, list)) else batch
-        with torch.no_grad(): fake, _ = self._pair(model, x0, generator)
-        self.disc.requires_grad_(True)
-        d_loss = F.relu(1 - self.disc(x0)).mean() + F.relu(1 + self.disc(fake)).mean()
-        self.disc_opt.zero_grad(set_to_none=True); d_loss.backward(); self.disc_opt.step()
+# %% ../nbs/15_ctm.ipynb #x076ccb
+@patch
+def after_step(self:CTMLoss, model:nn.Module, k:int, batch=None, generator=None):
+    super(CTMLoss, self).after_step(model, k)
+    if not self.gan_on(k) or batch is None: return
+    x0 = batch[0] if isinstance(batch, (tuple, list)) else batch
+    with torch.no_grad(): fake, _ = self._pair(model, x0, generator)
+    self.disc.requires_grad_(True)
+    d_loss = F.relu(1 - self.disc(x0)).mean() + F.relu(1 + self.disc(fake)).mean()
+    self.disc_opt.zero_grad(set_to_none=True); d_loss.backward(); self.disc_opt.step()
 
-    def state_dict(self):
-        sd = super().state_dict()
-        if self.gan: sd |= {'disc': self.disc.state_dict(), 'disc_opt': self.disc_opt.state_dict()}
-        return sd
-    def load_state_dict(self, sd):
-        super().load_state_dict(sd)
-        if self.gan: self.disc.load_state_dict(sd['disc']); self.disc_opt.load_state_dict(sd['disc_opt'])
+@patch
+def state_dict(self:CTMLoss):
+    sd = super(CTMLoss, self).state_dict()
+    if self.gan: sd |= {'disc': self.disc.state_dict(), 'disc_opt': self.disc_opt.state_dict()}
+    return sd
+
+@patch
+def load_state_dict(self:CTMLoss, sd):
+    super(CTMLoss, self).load_state_dict(sd)
+    if self.gan: self.disc.load_state_dict(sd['disc']); self.disc_opt.load_state_dict(sd['disc_opt'])
 
 # %% ../nbs/15_ctm.ipynb #c030
 @torch.no_grad()

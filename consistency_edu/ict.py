@@ -41,13 +41,14 @@ def draw_lognormal_index(probs:Tensor, n:int, generator=None, device=None):
     dev = generator.device if generator is not None else torch.device('cpu')
     return torch.multinomial(probs.to(dev), n, replacement=True, generator=generator).to(device or probs.device)
 
-# %% ../nbs/13_ict.ipynb #c022
+# %% ../nbs/13_ict.ipynb #x2eef9b
 def ict_loss(model:nn.Module, x0:Tensor, levels:Tensor, target:nn.Module|None=None, P_mean:float=-1.1, P_std:float=2.0,
              metric:str='pseudo_huber', weighting:str='icm', c:float|None=None, lpips=None, generator=None, **cond):
     "iCT's loss on the ascending `levels`, one value per sample; the target is stop-grad(model) unless given."
     n = draw_lognormal_index(lognormal_index_probs(levels, P_mean, P_std), x0.shape[0], generator, x0.device)
     return ct_loss(model, x0, levels, target, n, metric, weighting, c, lpips, generator, **cond)
 
+# %% ../nbs/13_ict.ipynb #x0a519f
 CURRICULA, SAMPLINGS = ('exp', 'sqrt'), ('lognormal', 'uniform')
 
 class ICTLoss(ConsistencyMethod):

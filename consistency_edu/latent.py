@@ -16,7 +16,7 @@ from .lcm import alphas_cumprod, ddim_step_vp, guided_eps, lcm_timesteps, x0_fro
 __all__ = ['Autoencoder', 'ae_loss', 'train_autoencoder', 'EpsNet', 'eps_loss', 'sample_ddim_guided', 'latent_unet',
            'train_latent_teacher', 'train_lcm', 'LatentLCM', 'train_latent_lcm']
 
-# %% ../nbs/17_latent.ipynb #c005
+# %% ../nbs/17_latent.ipynb #x6319c4
 class Autoencoder(nn.Module):
     "A small conv autoencoder: images (B, C, H, W) in [-1, 1] <-> latents (B, latent_ch, H/2, W/2), scaled to unit std."
     def __init__(self, in_ch:int=1, latent_ch:int=2, ch:int=32):
@@ -37,6 +37,7 @@ class Autoencoder(nn.Module):
         self.scale.fill_(1 / self.enc(x).std().item())
         return self.scale.item()
 
+# %% ../nbs/17_latent.ipynb #x07d751
 def ae_loss(ae:Autoencoder, x:Tensor, generator=None):
     "Reconstruction error, one value per image."
     return ((ae(x) - x) ** 2).flatten(1).mean(1)
@@ -51,13 +52,14 @@ def train_autoencoder(x:Tensor, steps:int=1500, bs:int=128, lr:float=2e-3, ch:in
     ae.set_scale(x.to(ae.scale.device))
     return ae
 
-# %% ../nbs/17_latent.ipynb #c009
+# %% ../nbs/17_latent.ipynb #x3ca4e5
 class EpsNet(nn.Module):
     "An eps-prediction model eps(z_t, t, class_labels=None) on a T-step schedule around a raw net(x, c_noise, class_labels, ...)."
     def __init__(self, net:nn.Module, T:int=1000): super().__init__(); self.net, self.T = net, T
     def forward(self, z:Tensor, t:Tensor, class_labels=None, **cond):
         return self.net(z, t.to(z.dtype) / self.T, class_labels=class_labels, **cond)
 
+# %% ../nbs/17_latent.ipynb #xd26e1c
 def eps_loss(model:EpsNet, batch, generator=None, ac:Tensor|None=None, p_uncond:float=0.1):
     "The eps-prediction loss with label dropout to the null class, one value per sample of a batch (z0, labels)."
     if not 0 <= p_uncond <= 1: raise ValueError(f"`p_uncond` must lie in [0, 1], got {p_uncond}")
@@ -71,6 +73,7 @@ def eps_loss(model:EpsNet, batch, generator=None, ac:Tensor|None=None, p_uncond:
     c = torch.where(drop, torch.full_like(c, model.net.num_classes), c)
     return ((model(a.sqrt() * z0 + (1 - a).sqrt() * eps, t, c) - eps) ** 2).flatten(1).mean(1)
 
+# %% ../nbs/17_latent.ipynb #x74b731
 @torch.no_grad()
 def sample_ddim_guided(eps_model, z:Tensor, timesteps, ac:Tensor, w:float=0., class_labels=None):
     "DDIM (eta = 0) on the VP schedule through the descending integer `timesteps`, guided with scale w (LCM's convention); returns x0."
@@ -81,6 +84,7 @@ def sample_ddim_guided(eps_model, z:Tensor, timesteps, ac:Tensor, w:float=0., cl
         if i + 1 == len(ts): return x0_from_eps(z, tt, e, ac)
         z = ddim_step_vp(e, z, tt, torch.full_like(tt, ts[i + 1]), ac)
 
+# %% ../nbs/17_latent.ipynb #x4e8bc4
 def latent_unet(latent_shape, num_classes:int=10, ch:int=32, n_extra:int=0):
     "The U-Net of the latent teacher (n_extra=0) and of its LCM student (n_extra=1, the guidance scale): one level at 4×4, two above."
     c, h, _ = latent_shape
@@ -97,7 +101,7 @@ def train_latent_teacher(z:Tensor, y:Tensor, steps:int=2000, bs:int=256, lr:floa
               schedule='cosine', ema_decay=0.999, seed=seed, device=device, progress=progress, **fit_kw)
     return res.ema.eval().requires_grad_(False), res
 
-# %% ../nbs/17_latent.ipynb #x009
+# %% ../nbs/17_latent.ipynb #xcafe64
 def train_lcm(teacher:EpsNet, z:Tensor, y:Tensor, steps:int=1000, k:int=20, w_min:float=0., w_max:float=4., bs:int=256, lr:float=1e-4,
               metric:str='l2', mu:float=0.95, seed:int=0, device=None, progress:bool=False, **fit_kw):
     "Latent consistency distillation of an eps-`teacher` on latents `z`, labels `y`: returns (the LCMModel, fit's result)."
@@ -108,6 +112,7 @@ def train_lcm(teacher:EpsNet, z:Tensor, y:Tensor, steps:int=1000, k:int=20, w_mi
               device=device, progress=progress, **fit_kw)
     return student.eval().requires_grad_(False), res
 
+# %% ../nbs/17_latent.ipynb #xb79e46
 class LatentLCM(nn.Module):
     "The latent stack LCM samples from: autoencoder, guided eps-teacher and LCM student, for images of `shape` with `num_classes` labels."
     def __init__(self, shape=(1, 8, 8), num_classes:int=10, ch:int=32, latent_ch:int=2, T:int=1000):
@@ -133,6 +138,7 @@ class LatentLCM(nn.Module):
             z0 = sample_lcm(self.lcm, z, ts, self.lcm.ac, generator=g, class_labels=labels, w=w)
         return self.ae.decode(z0)
 
+# %% ../nbs/17_latent.ipynb #x98a611
 def train_latent_lcm(x:Tensor, y:Tensor, steps:int=1000, ae_steps:int=1500, teacher_steps:int=2000, ch:int=32, lr:float=1e-4,
                      metric:str='l2', k:int=20, seed:int=0, device=None, progress:bool=False, **fit_kw):
     "All three stages on images `x` with labels `y`: autoencoder, guided latent teacher, LCD. Returns a `LatentLCM`."

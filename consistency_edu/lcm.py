@@ -29,7 +29,7 @@ def vp_sigmas(ac:Tensor):
     "The VE noise level of each VP step: sigma_t = sqrt((1 - alpha_bar_t) / alpha_bar_t)."
     return ((1 - ac) / ac).sqrt()
 
-# %% ../nbs/16_lcm.ipynb #c008
+# %% ../nbs/16_lcm.ipynb #x37e7db
 def x0_from_eps(z:Tensor, t:Tensor, eps:Tensor, ac:Tensor):
     "x0_hat = (z_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t), t integer timesteps (B,)."
     a = append_dims(ac.to(z.device)[t].to(z.dtype), z.ndim)
@@ -40,6 +40,7 @@ def ddim_step_vp(eps:Tensor, z:Tensor, t:Tensor, t_prev:Tensor, ac:Tensor):
     a_prev = append_dims(ac.to(z.device)[t_prev].to(z.dtype), z.ndim)
     return a_prev.sqrt() * x0_from_eps(z, t, eps, ac) + (1 - a_prev).sqrt() * eps
 
+# %% ../nbs/16_lcm.ipynb #x3374ed
 class EpsFromDenoiser:
     "An eps-model `eps(z_t, t, **cond)` on the VP schedule `ac` from a denoiser `D(x, sigma, **cond)` in the VE picture."
     def __init__(self, denoiser, ac:Tensor): self.denoiser, self.ac = check_model(denoiser), ac
@@ -112,7 +113,7 @@ def sample_lcm(f, z:Tensor, timesteps, ac:Tensor, generator=None, **cond):
         a = ac[ts[i + 1]].item()
         z = a ** 0.5 * x0 + (1 - a) ** 0.5 * randn_like(z, generator)
 
-# %% ../nbs/16_lcm.ipynb #n005
+# %% ../nbs/16_lcm.ipynb #x706a3d
 class LCMModel(torch.nn.Module):
     "f(z, t, class_labels, w) = c_skip(t) z + c_out(t) x0_hat(eps(z, t, c, w)), eps a net fed t/T and w (its extra condition)."
     def __init__(self, net:torch.nn.Module, ac:Tensor, sigma_data:float=0.5, timestep_scaling:float=10.):
@@ -127,6 +128,7 @@ class LCMModel(torch.nn.Module):
     def forward(self, z:Tensor, t:Tensor, class_labels=None, w=None):
         return lcm_consistency(self.eps(z, t, class_labels, w), z, t, self.ac, self.sigma_data, self.timestep_scaling)
 
+# %% ../nbs/16_lcm.ipynb #x744568
 def lcd_pairs(B:int, k:int=20, T:int=1000, generator=None, device=None):
     "Per-sample timestep pairs `(t_{n+k}, t_n)` on the k-spaced grid k-1, 2k-1, ..., T-1; the lowest pair ends at 0."
     if k < 1 or T % k: raise ValueError(f"the skipping step `k` must divide T={T}, got {k}")
@@ -134,6 +136,7 @@ def lcd_pairs(B:int, k:int=20, T:int=1000, generator=None, device=None):
     hi = (torch.randint(1, T // k + 1, (B,), generator=generator, device=dev) * k - 1).to(device or dev)
     return hi, (hi - k).clamp_min(0)
 
+# %% ../nbs/16_lcm.ipynb #x4daeb7
 class LCDLoss(ConsistencyMethod):
     "Latent consistency distillation (Luo et al. 2023, Algorithm 1): guided DDIM teacher step over k timesteps, w ~ U[w_min, w_max], EMA target."
     def __init__(self, model:LCMModel, teacher_eps, k:int=20, w_min:float=0., w_max:float=4., mu:float=0.95, metric:str='l2', c:float|None=None):

@@ -8,6 +8,7 @@ import copy, math
 from pathlib import Path
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
 import torch.nn.functional as F
 
 # %% auto #0
@@ -41,41 +42,51 @@ class LoRALayer(nn.Module):
         self.scale[name], self.lam[name] = (rank if alpha is None else alpha) / rank, 1.
         return self
 
-    def delta_weight(self, name:str) -> Tensor:
-        "(alpha / r) B A as a tensor of the base weight's shape (its lambda not included)."
-        self._check_name(name)
-        return self.scale[name] * self._delta(name)
+# %% ../nbs/18_lora.ipynb #xd27894
+@patch
+def delta_weight(self:LoRALayer, name:str) -> Tensor:
+    "(alpha / r) B A as a tensor of the base weight's shape (its lambda not included)."
+    self._check_name(name)
+    return self.scale[name] * self._delta(name)
 
-    def _check_name(self, name):
-        if name not in self.lora_A: raise ValueError(f"unknown adapter {name!r}; this layer has {list(self.lora_A)}")
+@patch
+def _check_name(self:LoRALayer, name):
+    if name not in self.lora_A: raise ValueError(f"unknown adapter {name!r}; this layer has {list(self.lora_A)}")
 
-    def set_weights(self, weights:dict):
-        "Set lambda of the named adapters (the others keep theirs)."
-        for n in weights: self._check_name(n)
-        if self.merged: raise ValueError("unmerge() before changing adapter weights")
-        self.lam.update({n: float(v) for n, v in weights.items()})
+@patch
+def set_weights(self:LoRALayer, weights:dict):
+    "Set lambda of the named adapters (the others keep theirs)."
+    for n in weights: self._check_name(n)
+    if self.merged: raise ValueError("unmerge() before changing adapter weights")
+    self.lam.update({n: float(v) for n, v in weights.items()})
 
-    @torch.no_grad()
-    def merge(self):
-        "W0 <- W0 + sum_j lambda_j (alpha_j / r_j) B_j A_j; the forward then uses the base layer alone."
-        if self.merged: raise ValueError("the layer is already merged: unmerge() first")
-        for n in self.lora_A:
-            self.base.weight += self.lam[n] * self.delta_weight(n); self.merged[n] = self.lam[n]
+# %% ../nbs/18_lora.ipynb #xfe9ffb
+@patch
+@torch.no_grad()
+def merge(self:LoRALayer):
+    "W0 <- W0 + sum_j lambda_j (alpha_j / r_j) B_j A_j; the forward then uses the base layer alone."
+    if self.merged: raise ValueError("the layer is already merged: unmerge() first")
+    for n in self.lora_A:
+        self.base.weight += self.lam[n] * self.delta_weight(n); self.merged[n] = self.lam[n]
 
-    @torch.no_grad()
-    def unmerge(self):
-        "Subtract what merge() added."
-        if not self.merged: raise ValueError("the layer is not merged: nothing to unmerge")
-        for n, lam in self.merged.items(): self.base.weight -= lam * self.delta_weight(n)
-        self.merged = {}
+@patch
+@torch.no_grad()
+def unmerge(self:LoRALayer):
+    "Subtract what merge() added."
+    if not self.merged: raise ValueError("the layer is not merged: nothing to unmerge")
+    for n, lam in self.merged.items(): self.base.weight -= lam * self.delta_weight(n)
+    self.merged = {}
 
-    def forward(self, x:Tensor):
-        y = self.base(x)
-        if self.merged: return y
-        for n in self.lora_A:
-            if self.lam[n]: y = y + (self.lam[n] * self.scale[n]) * self.lora_B[n](self.lora_A[n](x))
-        return y
+# %% ../nbs/18_lora.ipynb #x3751c8
+@patch
+def forward(self:LoRALayer, x:Tensor):
+    y = self.base(x)
+    if self.merged: return y
+    for n in self.lora_A:
+        if self.lam[n]: y = y + (self.lam[n] * self.scale[n]) * self.lora_B[n](self.lora_A[n](x))
+    return y
 
+# %% ../nbs/18_lora.ipynb #xb4c023
 class LoRALinear(LoRALayer):
     "LoRA around an `nn.Linear`: A (r x d_in), B (d_out x r)."
     def max_rank(self): return min(self.base.in_features, self.base.out_features)
@@ -94,7 +105,7 @@ class LoRAConv2d(LoRALayer):
                 nn.Conv2d(r, b.out_channels, 1, bias=False))
     def _delta(self, n): return torch.einsum('or,rikl->oikl', self.lora_B[n].weight[:, :, 0, 0], self.lora_A[n].weight)
 
-# %% ../nbs/18_lora.ipynb #x012
+# %% ../nbs/18_lora.ipynb #x32257c
 def _parent(model, name):
     *path, leaf = name.split('.')
     m = model
@@ -125,6 +136,7 @@ def inject_lora(model:nn.Module, rank:int=4, alpha:float|None=None, name:str='de
     if not lora_layers(model): raise ValueError(f"no layer of the model admits `rank`={rank}")
     return model
 
+# %% ../nbs/18_lora.ipynb #x382e9b
 def adapter_names(model:nn.Module) -> list:
     "The adapters on `model`'s LoRA layers."
     layers = list(lora_layers(model).values())
@@ -154,6 +166,7 @@ def lora_parameters(model:nn.Module, name:str|None=None) -> list:
     return [p for layer in lora_layers(model).values() for n in layer.lora_A if name in (None, n)
             for p in (*layer.lora_A[n].parameters(), *layer.lora_B[n].parameters())]
 
+# %% ../nbs/18_lora.ipynb #x5e41fc
 def lora_state_dict(model:nn.Module, name:str) -> dict:
     "Adapter `name` alone: {layer: {'A', 'B', 'scale'}} (what a LoRA file holds)."
     if name not in adapter_names(model): raise ValueError(f"unknown adapter {name!r}; the model has {adapter_names(model)}")
@@ -179,6 +192,7 @@ def load_lora(model:nn.Module, sd:dict, name:str, weight:float=1.):
         m.set_weights({name: weight})
     return model
 
+# %% ../nbs/18_lora.ipynb #xde54dd
 def count_params(model:nn.Module, trainable:bool=True) -> int:
     "Number of (trainable) parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)

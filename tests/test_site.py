@@ -99,3 +99,22 @@ def test_site_rules_fail_on_bad_input():
     assert s['module_lines'](module) == ['def f(x):', '"doc"', 'return x + 1']
     assert s['shown_problems'](module, {'cells': [code('f(1)')]})
     assert not s['shown_problems'](module, {'cells': [code('def f(x):\n    "doc"\n    return x + 1')]})
+
+
+def test_site_rules_hold_on_the_sources():
+    """The same rules on the notebooks themselves (no rendering needed): the method modules show their code, docstrings render,
+    no `.html` links, no process phrases; .ci/site.py checks the rendered pages too."""
+    s = _site()
+    problems = []
+    for nb_path in sorted(NBS.glob('*.ipynb')):
+        nb = json.loads(nb_path.read_text())
+        shown = {'cells': [c for c in nb['cells'] if not (c['cell_type'] == 'code' and re.search(r'^#\|\s*(export|hide)\s*$', ''.join(c['source']), re.M))]}
+        m = re.search(r'#\|\s*default_exp\s+(\w+)', nb_path.read_text())
+        if m and m.group(1) in s['SHOWN']:
+            problems += [f'{nb_path.name}: {e}' for e in s['shown_problems']((ROOT/'consistency_edu'/f'{m.group(1)}.py').read_text(), shown)]
+        for c in nb['cells']:
+            text = ''.join(c['source'])
+            if c['cell_type'] == 'markdown': problems += [f'{nb_path.name}: {e}' for e in s['html_link_problems'](text) + s['process_problems'](text)]
+        problems += [f'{nb_path.name}: no title' for _ in s['title_problems'](nb)]
+    problems += s['docstring_problems']()
+    assert not problems, '\n'.join(problems)
