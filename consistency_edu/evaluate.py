@@ -125,7 +125,7 @@ def f_star_error_target(gm, sigma:float|None=None, n:int=1000, seed:int=7, sigma
     sigma = hi if sigma is None else sigma
     return ExactConsistencyFunction(gm, lo if sigma_min is None else sigma_min)(sigma * z, sigma).float()
 
-# %% ../nbs/10_evaluate.ipynb #n021
+# %% ../nbs/10_evaluate.ipynb #x17456d
 class OracleEval:
     "Test/validation sets of `n` oracle samples, a fixed noise batch, and the exact `f*` at sigma_max for 1000 noises."
     def __init__(self, n:int=4000, device='cpu', gm=None):
@@ -155,6 +155,7 @@ class OracleEval:
         out = {f'{k}{i}': v for i, x in ((1, x1), (2, x2)) for k, v in self.score_samples(x, with_mmd).items()}
         return out | {'f_err': f_star_error(m, self.gm, seed=14, target=self.f_target), 'tau': tau}
 
+# %% ../nbs/10_evaluate.ipynb #x46faf8
 def run_header(device=None):
     "What a benchmark table was measured on: the card, or the CPU and its threads; and torch's version."
     dev = torch.device(device) if device is not None else torch.device('cpu')

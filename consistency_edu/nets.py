@@ -63,7 +63,7 @@ def _extra_embedding(module, extra, x):
     if extra.shape != (x.shape[0], module.n): raise ValueError(f"`extra` must have shape ({x.shape[0]},) or ({x.shape[0]}, {module.n}), got {tuple(extra.shape)}")
     return module(extra.to(x.dtype)).to(x.dtype)
 
-# %% ../nbs/05_nets.ipynb #c009
+# %% ../nbs/05_nets.ipynb #xc3d526
 class MLPBlock(nn.Module):
     def __init__(self, hidden:int, dropout:float=0.):
         super().__init__()
@@ -95,6 +95,7 @@ class MLP(nn.Module):
         for blk in self.blocks: h = blk(h, e)
         return self.out(h)
 
+# %% ../nbs/05_nets.ipynb #x532ada
 def _class_embedding(table, num_classes, labels, x):
     if table is None:
         if labels is not None: raise ValueError("`class_labels` given but the net was built with num_classes=None")
@@ -104,7 +105,7 @@ def _class_embedding(table, num_classes, labels, x):
     if (labels < 0).any() or (labels > num_classes).any(): raise ValueError(f"`class_labels` must lie in [0, {num_classes}] ({num_classes} = unconditional)")
     return table(labels).to(x.dtype)
 
-# %% ../nbs/05_nets.ipynb #c012
+# %% ../nbs/05_nets.ipynb #xe22877
 class ResBlock(nn.Module):
     def __init__(self, cin:int, cout:int, emb_dim:int, dropout:float=0., groups:int=8):
         super().__init__()
@@ -116,6 +117,7 @@ class ResBlock(nn.Module):
         h = self.conv1(F.silu(self.norm1(x))) + self.emb(e)[:, :, None, None]
         return self.skip(x) + self.conv2(self.drop(F.silu(self.norm2(h))))
 
+# %% ../nbs/05_nets.ipynb #xb45363
 class UNet(nn.Module):
     "A small U-Net F(x, c_noise) for images, with dropout and optional class conditioning."
     def __init__(self, in_ch:int=1, ch:int=64, ch_mult=(1, 2), num_res:int=2, emb:str='positional', emb_dim:int|None=None,

@@ -50,7 +50,7 @@ def check_sigmas(sigmas:Tensor):
     if sigmas[-1] != 0 or sigmas[-2] <= 0: raise ValueError(f"`sigmas` must end in exactly one 0 (k-diffusion's convention), got last {sigmas[-1].item()}")
     return sigmas
 
-# %% ../nbs/04_pf_ode.ipynb #c010
+# %% ../nbs/04_pf_ode.ipynb #xb4e532
 def _steps(sigmas, progress): return _trange(len(sigmas) - 1, disable=not progress, leave=False)
 
 def check_model(model):
@@ -70,6 +70,7 @@ def _step_levels(x, sigma, sigma_next):
         raise ValueError(f"`sigma_next` must be < `sigma` (the ODE is solved towards the data), got sigma={sigma[:3].tolist()}, sigma_next={sigma_next[:3].tolist()}")
     return sigma, sigma_next
 
+# %% ../nbs/04_pf_ode.ipynb #x1809da
 def euler_step(model, x:Tensor, sigma, sigma_next, *, denoised:Tensor|None=None, generator=None, **cond):
     "One Euler step of the PF-ODE from sigma to sigma_next (numbers or per-sample (B,) tensors)."
     sigma, sigma_next = _step_levels(x, sigma, sigma_next)
@@ -90,6 +91,7 @@ def heun_step(model, x:Tensor, sigma, sigma_next, *, denoised:Tensor|None=None, 
     d_2 = to_d(x_2, sigma_next, model(x_2, sigma_next, **cond))
     return x + (d + d_2) / 2 * dt
 
+# %% ../nbs/04_pf_ode.ipynb #x8c55d6
 def _sample(step, model, x, sigmas, generator, callback, progress, **cond):
     "The loop every ODE sampler shares: evaluate, report, step."
     sigmas, s_in = _prep(model, x, sigmas)

@@ -13,7 +13,7 @@ from .core import check_tensor, append_dims
 # %% auto #0
 __all__ = ['LinearSDE', 'VESDE', 'VPSDE', 'SubVPSDE', 'numerical_marginal', 'euler_maruyama']
 
-# %% ../nbs/01_sde.ipynb #c005
+# %% ../nbs/01_sde.ipynb #x5ebed5
 class LinearSDE:
     "dx = f(t) x dt + g(t) dw on t in [0, T], with closed-form marginals q(x_t|x_0) = N(alpha_t x_0, sigma_t^2 I)."
     T = 1.
@@ -54,6 +54,7 @@ class LinearSDE:
         r2 = ((xt - a * x0) ** 2).flatten(1).sum(1)
         return -0.5 * r2 / s.flatten() ** 2 - d * torch.log(s.flatten()) - 0.5 * d * math.log(2 * math.pi)
 
+# %% ../nbs/01_sde.ipynb #x8d2144
 class VESDE(LinearSDE):
     "Variance exploding, EDM form: alpha_t = 1, sigma_t = t (so g^2 = d sigma^2/dt = 2t)."
     def __init__(self, sigma_max:float=80.): self.T = float(sigma_max)
@@ -62,6 +63,7 @@ class VESDE(LinearSDE):
     def alpha(self, t): return torch.ones_like(torch.as_tensor(t, dtype=torch.float64))
     def sigma(self, t): return torch.as_tensor(t, dtype=torch.float64).clone()
 
+# %% ../nbs/01_sde.ipynb #x4179ad
 class VPSDE(LinearSDE):
     "Variance preserving (continuous DDPM) with a linear beta(t): alpha_t^2 + sigma_t^2 = 1."
     def __init__(self, beta_min:float=0.1, beta_max:float=20.):
@@ -76,6 +78,7 @@ class VPSDE(LinearSDE):
     def alpha(self, t): return torch.exp(-0.5 * self.B(t))
     def sigma(self, t): return torch.sqrt(-torch.expm1(-self.B(t)))
 
+# %% ../nbs/01_sde.ipynb #x8dedaf
 class SubVPSDE(VPSDE):
     "sub-VP (Song et al. 2021): the VP drift with g^2 = beta(t)(1 - exp(-2B(t))), so sigma_t = 1 - exp(-B(t))."
     def g2(self, t): return self.beta(t) * -torch.expm1(-2 * self.B(t))

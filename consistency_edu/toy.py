@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
+from fastcore.basics import patch
 from .core import as_sigma, check_tensor, append_dims
 
 # %% auto #0
@@ -58,42 +59,51 @@ class GaussianMixture:
         logp = w.log()[None] - 0.5 * d2 / var - 0.5 * self.dim * torch.log(2 * math.pi * var)
         return logp, var, mu
 
-    def log_prob(self, x:Tensor, sigma=0.):
-        "log p_sigma(x), one value per sample."
-        sigma = self._check(x, sigma)
-        return torch.logsumexp(self._parts(x, sigma)[0], dim=1)
+# %% ../nbs/03_toy.ipynb #xf8d972
+@patch
+def log_prob(self:GaussianMixture, x:Tensor, sigma=0.):
+    "log p_sigma(x), one value per sample."
+    sigma = self._check(x, sigma)
+    return torch.logsumexp(self._parts(x, sigma)[0], dim=1)
 
-    def responsibilities(self, x:Tensor, sigma=0.):
-        "Posterior component probabilities r_k(x, sigma), shape (B, K)."
-        sigma = self._check(x, sigma)
-        return torch.softmax(self._parts(x, sigma)[0], dim=1)
+@patch
+def responsibilities(self:GaussianMixture, x:Tensor, sigma=0.):
+    "Posterior component probabilities r_k(x, sigma), shape (B, K)."
+    sigma = self._check(x, sigma)
+    return torch.softmax(self._parts(x, sigma)[0], dim=1)
 
-    def score(self, x:Tensor, sigma=0.):
-        "grad_x log p_sigma(x)."
-        sigma = self._check(x, sigma)
-        logp, var, mu = self._parts(x, sigma)
-        r = torch.softmax(logp, 1)
-        return ((r / var)[..., None] * (mu[None] - x[:, None, :])).sum(1)
+@patch
+def score(self:GaussianMixture, x:Tensor, sigma=0.):
+    "grad_x log p_sigma(x)."
+    sigma = self._check(x, sigma)
+    logp, var, mu = self._parts(x, sigma)
+    r = torch.softmax(logp, 1)
+    return ((r / var)[..., None] * (mu[None] - x[:, None, :])).sum(1)
 
-    def denoise(self, x:Tensor, sigma=0.):
-        "The exact denoiser `D*(x, sigma) = E[x0 | x_sigma = x]`."
-        sigma = self._check(x, sigma)
-        logp, var, mu = self._parts(x, sigma)
-        r = torch.softmax(logp, 1)
-        s2 = self.stds.to(x)[None] ** 2
-        post = mu[None] + (s2 / var)[..., None] * (x[:, None, :] - mu[None])
-        return (r[..., None] * post).sum(1)
+# %% ../nbs/03_toy.ipynb #x5e8df0
+@patch
+def denoise(self:GaussianMixture, x:Tensor, sigma=0.):
+    "The exact denoiser `D*(x, sigma) = E[x0 | x_sigma = x]`."
+    sigma = self._check(x, sigma)
+    logp, var, mu = self._parts(x, sigma)
+    r = torch.softmax(logp, 1)
+    s2 = self.stds.to(x)[None] ** 2
+    post = mu[None] + (s2 / var)[..., None] * (x[:, None, :] - mu[None])
+    return (r[..., None] * post).sum(1)
 
-    def __call__(self, x:Tensor, sigma, **kwargs):
-        "The denoiser contract D(x, sigma) -> x0_hat, so the oracle plugs into every sampler."
-        return self.denoise(x, sigma)
+@patch
+def __call__(self:GaussianMixture, x:Tensor, sigma, **kwargs):
+    "The denoiser contract D(x, sigma) -> x0_hat, so the oracle plugs into every sampler."
+    return self.denoise(x, sigma)
 
-    def sample(self, n:int, generator=None, device=None, dtype=torch.float32):
-        "Draw `n` samples of the data (sigma = 0)."
-        if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
-        k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
-        z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
-        return (self.means[k] + self.stds[k, None] * z).to(device=device, dtype=dtype)
+# %% ../nbs/03_toy.ipynb #x809d63
+@patch
+def sample(self:GaussianMixture, n:int, generator=None, device=None, dtype=torch.float32):
+    "Draw `n` samples of the data (sigma = 0)."
+    if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
+    k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+    z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+    return (self.means[k] + self.stds[k, None] * z).to(device=device, dtype=dtype)
 
 # %% ../nbs/03_toy.ipynb #c007
 def oracle_mixture():
