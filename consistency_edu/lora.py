@@ -62,19 +62,19 @@ def set_weights(self:LoRALayer, weights:dict):
 
 # %% ../nbs/18_lora.ipynb #xfe9ffb
 @patch
-@torch.no_grad()
 def merge(self:LoRALayer):
     "W0 <- W0 + sum_j lambda_j (alpha_j / r_j) B_j A_j; the forward then uses the base layer alone."
     if self.merged: raise ValueError("the layer is already merged: unmerge() first")
-    for n in self.lora_A:
-        self.base.weight += self.lam[n] * self.delta_weight(n); self.merged[n] = self.lam[n]
+    with torch.no_grad():
+        for n in self.lora_A:
+            self.base.weight += self.lam[n] * self.delta_weight(n); self.merged[n] = self.lam[n]
 
 @patch
-@torch.no_grad()
 def unmerge(self:LoRALayer):
     "Subtract what merge() added."
     if not self.merged: raise ValueError("the layer is not merged: nothing to unmerge")
-    for n, lam in self.merged.items(): self.base.weight -= lam * self.delta_weight(n)
+    with torch.no_grad():
+        for n, lam in self.merged.items(): self.base.weight -= lam * self.delta_weight(n)
     self.merged = {}
 
 # %% ../nbs/18_lora.ipynb #x3751c8
