@@ -17,8 +17,12 @@ from consistency_edu.experiments import (ORACLE_ROWS, MIXTURE_LABELS, run_oracle
 ROOT = Path(__file__).resolve().parents[1]
 SUMMARY = ('cd-heun-l2', 'cd-random', 'ct', 'ict-6', 'ctm-dsm', 'ctm-fixed')
 
-def sections(res, title, render):
-    return '\n\n'.join(f"**{MIXTURE_LABELS[m]}**\n\n{render(res, m)}" for m in MIXTURES if any(r['mixture'] == m for r in res['rows']))
+def has(res, table, m=None):
+    "Does `res` hold rows of `table` (on mixture `m`)? A run of some keys renders only their tables."
+    return any(ORACLE_ROWS[r['key']].table == table and m in (None, r['mixture']) for r in res['rows'])
+
+def sections(res, table, render):
+    return '\n\n'.join(f"**{MIXTURE_LABELS[m]}**\n\n{render(res, m)}" for m in MIXTURES if has(res, table, m))
 
 def main():
     p = argparse.ArgumentParser()
@@ -38,12 +42,16 @@ def main():
             f"otherwise, {len(seeds)} seeds ({', '.join(map(str, seeds))}), each against the EDM teacher of its seed ({a.teacher_steps} steps); "
             f"CD and CTM start from the teacher's weights. {a.n} samples per cell against a fixed test set; two-step τ by greedy search "
             "over the training levels on a separate validation set. Cells: mean ± std over seeds. Precision and coverage: higher is better.\n\n")
-    (root/'nbs'/'_table1.md').write_text(head + '**Teachers** (SW / precision / coverage, means over seeds)\n\n' + sections(res, 't', teachers_md)
-                                         + '\n\n**Consistency models** (NFE 1 and 2)\n\n' + sections(res, 'c', lambda r, m: oracle_table_md(r, 'table1', m)) + '\n')
-    (root/'nbs'/'_ict_ablation.md').write_text(head + "Each row adds one of iCT's techniques to the row above, then two variations of iCT.\n\n"
-                                               + sections(res, 'i', lambda r, m: oracle_table_md(r, 'ict', m)) + '\n')
-    (root/'nbs'/'_ctm_table.md').write_text(head + sections(res, 'm', lambda r, m: oracle_table_md(r, 'ctm', m) + '\n\n' + ctm_table_md(r, m)) + '\n')
-    (root/'nbs'/'_oracle_summary.md').write_text(oracle_summary_md(res, [k for k in SUMMARY if any(r['key'] == k for r in res['rows'])]) + '\n')
+    if has(res, 'table1'):
+        (root/'nbs'/'_table1.md').write_text(head + '**Teachers** (SW / precision / coverage, means over seeds)\n\n'
+                                             + '\n\n'.join(f"**{MIXTURE_LABELS[m]}**\n\n{teachers_md(res, m)}" for m in MIXTURES if has(res, 'table1', m))
+                                             + '\n\n**Consistency models** (NFE 1 and 2)\n\n' + sections(res, 'table1', lambda r, m: oracle_table_md(r, 'table1', m)) + '\n')
+    if has(res, 'ict'):
+        (root/'nbs'/'_ict_ablation.md').write_text(head + "Each row adds one of iCT's techniques to the row above, then two variations of iCT.\n\n"
+                                                   + sections(res, 'ict', lambda r, m: oracle_table_md(r, 'ict', m)) + '\n')
+    if has(res, 'ctm'):
+        (root/'nbs'/'_ctm_table.md').write_text(head + sections(res, 'ctm', lambda r, m: oracle_table_md(r, 'ctm', m) + '\n\n' + ctm_table_md(r, m)) + '\n')
+    (root/'nbs'/'_oracle_summary.md').write_text(head + oracle_summary_md(res, [k for k in SUMMARY if any(r['key'] == k for r in res['rows'])]) + '\n')
     if any(r['table'] == 'ablation' for r in res['rows']): ablation_figure(res, root/'nbs'/'_ablations.png')
     print((root/'nbs'/'_oracle_summary.md').read_text())
 

@@ -222,6 +222,20 @@ def _demo_students(gm, teacher, cm_steps, methods, ref, val, metrics, device, pr
 
 CTM_SHARE = 0.6   # the demo trains CTM for 0.6 cm_steps steps: one of them (batch 256) costs about twice a CD step (batch 512)
 
+def _shortfall(rows, students, methods) -> str:
+    "A paragraph for each trained method outside the default run: how far its one step falls short of the teacher's Heun-35, and why."
+    extra = [m for m in methods if m not in DEMO_METHODS]
+    if not extra: return ''
+    heun = next(r for r in rows if r['model'] == 'EDM teacher' and r['sampler'] == 'heun' and r['nfe'] == 35)
+    lines = []
+    for m in extra:
+        label = recipe(m).label
+        one = next(r for r in rows if r['model'].startswith(label + ' (') and r['nfe'] == 1)
+        lines.append(f"{label}: one step precision {one['precision']:.3f} and coverage {one['coverage']:.3f} against the teacher's "
+                     f"{heun['precision']:.3f} and {heun['coverage']:.3f}")
+    return ("\n**Outside the default run** (`--all`): " + '; '.join(lines) + ". Without a teacher the consistency condition is learned "
+            "from pairs of noised data alone, and the curricula need many times this budget (notebooks 12 and 13 train them longer).\n")
+
 def demo(out='demo_out', steps:int=1250, n:int=1000, nfes=NFES, device=None, progress:bool=True, seed:int=0, cm_steps:int=500,
          methods=DEMO_METHODS):
     "Train the EDM teacher on the 2-D oracle and distil `methods` from it; write the quality-per-NFE tables (.md, .json), a figure and the teacher's checkpoint to `out`."
@@ -250,6 +264,7 @@ def demo(out='demo_out', steps:int=1250, n:int=1000, nfes=NFES, device=None, pro
         md += (f"\nDistilled from that teacher, started from its weights ({', '.join(students)}; CTM without DSM, at most 4 teacher steps a jump, batch 256); "
                "two-step τ by greedy search on a separate validation set:\n\n"
                + '\n\n'.join(f"**{m}**\n\n" + markdown_table(cm_rows, m, floors[m]) for m in metrics) + '\n')
+    md += _shortfall(rows + cm_rows, students, methods)
     (out/'nfe_table.md').write_text(md)
     (out/'nfe_table.json').write_text(json.dumps({'device': str(device), 'torch': torch.__version__, 'steps': steps, 'cm_steps': cm_steps,
                                                   'n': n, 'floors': floors, 'rows': rows + cm_rows}, indent=1))

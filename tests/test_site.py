@@ -118,3 +118,11 @@ def test_site_rules_hold_on_the_sources():
         problems += [f'{nb_path.name}: no title' for _ in s['title_problems'](nb)]
     problems += s['docstring_problems']()
     assert not problems, '\n'.join(problems)
+
+
+def test_readme_quotes_the_stored_timings():
+    "The README's demo time is the one bench/demo_time.py stored, on the core count it names."
+    stored = json.loads((ROOT/'bench'/'results'/'demo_time.json').read_text())
+    readme = (ROOT/'README.md').read_text()
+    assert all(f'{s:.1f} s' in readme for s in stored['seconds']), (stored['seconds'], 'not quoted in README.md')
+    assert stored['cores'] == 2 and 'two CPU cores' in readme

@@ -1,0 +1,22 @@
+"""Time the README's test command as CI runs it: `pytest` from the repository root (every notebook in parallel on every core),
+nothing else running. Writes bench/results/test_time.json (seconds, pass/fail, the core count, provenance): the figure the
+README quotes.
+
+    python bench/test_time.py
+"""
+import os, subprocess, sys, time
+from pathlib import Path
+from consistency_edu.experiments import write_result
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def main():
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, '-m', 'pytest', '-q'], cwd=ROOT)
+    seconds = round(time.perf_counter() - t0, 1)
+    path = write_result(ROOT/'bench'/'results'/'test_time.json', {'seconds': seconds, 'passed': r.returncode == 0, 'cores': os.cpu_count()},
+                        device='cpu', command=' '.join(['python', *sys.argv]))
+    print(f'pytest: {seconds} s, exit code {r.returncode}; wrote {path}')
+    sys.exit(r.returncode)
+
+if __name__ == '__main__': main()
