@@ -126,3 +126,5 @@ def test_readme_quotes_the_stored_timings():
     readme = (ROOT/'README.md').read_text()
     assert all(f'{s:.1f} s' in readme for s in stored['seconds']), (stored['seconds'], 'not quoted in README.md')
     assert stored['cores'] == 2 and 'two CPU cores' in readme
+    tests = json.loads((ROOT/'bench'/'results'/'test_time.json').read_text())
+    assert f"{tests['seconds']:.1f} s on two CPU cores" in readme and tests['passed'] and tests['cores'] == 2
