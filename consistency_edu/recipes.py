@@ -267,7 +267,8 @@ def demo(out='demo_out', steps:int=1250, n:int=1000, nfes=NFES, device=None, pro
     md += _shortfall(rows + cm_rows, students, methods)
     (out/'nfe_table.md').write_text(md)
     (out/'nfe_table.json').write_text(json.dumps({'device': str(device), 'torch': torch.__version__, 'steps': steps, 'cm_steps': cm_steps,
-                                                  'n': n, 'floors': floors, 'rows': rows + cm_rows}, indent=1))
+                                                  'n': n, 'floors': {k.lower(): v for k, v in floors.items()},
+                                                  'rows': [{k.lower(): v for k, v in r.items()} for r in rows + cm_rows]}, indent=1))   # keys model, sampler, nfe, sw, mmd, precision, coverage
     _figure(out/'demo.png', gm, teacher, students, device=device)
     return {'out': str(out), 'seconds': round(time.time() - t0, 1), 'final_loss': sum(res.history[-100:]) / len(res.history[-100:]),
             'rows': rows + cm_rows, 'floors': floors, 'markdown': md}
