@@ -12,6 +12,7 @@ bench/results/ddp_scaling.json. The report writes nbs/_ddp_scaling.md with the s
 N × one GPU's).
 """
 import argparse, json, os, time
+from consistency_edu.experiments import write_result
 from pathlib import Path
 import torch
 
@@ -46,17 +47,17 @@ def main():
     world = int(os.environ.get('WORLD_SIZE', '1'))
     r = train(a.steps, a.bs, a.ch)
     if int(os.environ.get('RANK', '0')) == 0:
-        rows = json.loads(RES.read_text()) if RES.exists() else []
+        rows = json.loads(RES.read_text())['runs'] if RES.exists() else []
         rows = [x for x in rows if x['world'] != world] + [{'world': world, 'samples_per_s': a.steps * a.bs * world / r.seconds, 'seconds': r.seconds,
                 'steps': a.steps, 'bs_per_rank': a.bs, 'ch': a.ch, 'card': torch.cuda.get_device_name(), 'torch': torch.__version__,
                 'final_loss': sum(r.history[-50:]) / 50}]
-        RES.parent.mkdir(exist_ok=True); RES.write_text(json.dumps(rows, indent=1))
+        write_result(RES, {'runs': rows}, device='cuda')
         print(rows[-1])
     if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
 
 
 def report(out:Path):
-    rows = sorted(json.loads(RES.read_text()), key=lambda r: r['world'])
+    rows = sorted(json.loads(RES.read_text())['runs'], key=lambda r: r['world'])
     one = next(r for r in rows if r['world'] == 1)
     md = [f"Measured on {one['card']} × N, torch {one['torch']}, {time.strftime('%Y-%m-%d')}: iCT on 32×32 digits trained by `fit` under "
           f"`torchrun --standalone --nproc_per_node N` (DDP, NCCL), U-Net ch {one['ch']}, batch {one['bs_per_rank']} per rank, bf16 autocast, "

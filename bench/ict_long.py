@@ -12,7 +12,8 @@ GPU, and CPU cores run many at once):
     python bench/ict_long.py table [--out DIR]           # nbs/_ict_long.md and bench/results/ict_long.json from the jobs
     python bench/ict_long.py list | xargs -P 12 -I{} python bench/ict_long.py job {}    # all of them
 """
-import argparse, json, time
+import argparse, json, sys, time
+from consistency_edu.experiments import write_result
 from pathlib import Path
 import torch
 from consistency_edu.toy import oracle_mixture, grid_mixture
@@ -77,7 +78,7 @@ def run_job(name, out_dir, n=4000, scale=1, where='a 16-core host'):
 def table(out_dir):
     rs = [json.loads(p.read_text()) for p in sorted(Path(out_dir).glob('*.json'))]
     order = list(jobs()); rs.sort(key=lambda r: order.index(r['name']) if r['name'] in order else 99)
-    (ROOT/'bench'/'results'/'ict_long.json').write_text(json.dumps(rs, indent=1))
+    write_result(ROOT/'bench'/'results'/'ict_long.json', {'runs': rs}, command=' '.join(['python', *sys.argv]))
     md = [f"By `bench/ict_long.py`, {time.strftime('%Y-%m-%d')}, torch {rs[0]['torch'] if rs else '?'}, each run on one CPU thread of a 16-core host (twelve runs at once) unless marked †: MLP 128×3, "
           f"batch 512, cosine rate over the run, EMA 0.999 for sampling; SW of 4000 one- and two-step samples (τ = 0.8) as a ratio "
           f"to the exact denoiser's Heun-35. A run's points are read along one run (its rate and curriculum laid out over its own length). "

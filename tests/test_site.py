@@ -128,3 +128,11 @@ def test_readme_quotes_the_stored_timings():
     assert stored['cores'] == 2 and 'two CPU cores' in readme
     tests = json.loads((ROOT/'bench'/'results'/'test_time.json').read_text())
     assert f"{tests['seconds']:.1f} s on two CPU cores" in readme and tests['passed'] and tests['cores'] == 2
+
+
+def test_every_result_file_says_where_it_came_from():
+    "Every file under bench/results/ records device, torch, date, command and commit (bench/backfill_provenance.py filled older ones)."
+    from consistency_edu.experiments import PROVENANCE
+    for p in sorted((ROOT/'bench'/'results').glob('*.json')):
+        d = json.loads(p.read_text())
+        assert isinstance(d, dict) and all(d.get(k) for k in PROVENANCE), f"{p.name} lacks provenance: python bench/backfill_provenance.py"
