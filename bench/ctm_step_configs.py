@@ -4,7 +4,8 @@ CTM's step runs its teacher k Heun steps (k drawn per batch, 11.7 on average at 
 three passes of the student and DSM; torch refuses CUDA graphs of both at once (see nbs/_cuda_graphs.md). This times fit's
 CTM step (digits 16×16, U-Net ch 32, batch 512, bf16, channels-last, the student and teacher of `recipes.digits_student`)
 under each arrangement, and once with the teacher trained first in the same process under CUDA graphs, as
-bench/gpu_minutes.py does. Prints seconds per step over each window of `sync` steps.
+bench/gpu_minutes.py does. Prints seconds per step over each window of `sync` steps and appends the run, with its own provenance, to
+bench/results/ctm_step_configs.json (`runs`; the file's first runs were transcribed from printed output, as its `how` says).
 
 MAX_K caps the teacher steps a jump takes (CTMLoss's max_k; 0: N - 1 = 17, 11.7 Heun steps a step on average; 1: one Heun
 step, CD's teacher cost) and DSM is `adaptive` (its weight from two gradients on the last layer) or `none`: together they
@@ -13,12 +14,16 @@ split a step's time between the teacher, the CTM passes and the DSM term.
     python bench/ctm_step_configs.py CONFIG [STEPS] [SYNC] [TEACHER_STEPS] [MAX_K] [DSM]
     CONFIG: s_compile+t_graphs | s_graphs+t_compile | s_compile+t_compile | s_compile+t_eager | eager
 """
-import sys, torch
+import json, sys, torch
+from pathlib import Path
+from consistency_edu.experiments import provenance, write_json
 from consistency_edu.toy import load_digits
 from consistency_edu.nets import UNet
 from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.train import fit
 from consistency_edu.recipes import digits_student
+
+RES = Path(__file__).resolve().parents[1]/'bench'/'results'/'ctm_step_configs.json'
 
 
 def main(cfg, steps=100, sync=10, pre=0, max_k=0, dsm='adaptive'):
@@ -46,6 +51,10 @@ def main(cfg, steps=100, sync=10, pre=0, max_k=0, dsm='adaptive'):
         callback=lambda r: marks.append((r.step, r.seconds)), callback_every=sync)
     per = [round((b[1] - a[1]) / (b[0] - a[0]), 4) for a, b in zip(marks, marks[1:])]
     print(cfg, 'max_k', max_k or 17, 'dsm', dsm, 'sync', sync, 'teacher trained here:', pre, 'steps; first window (compile):', round(marks[0][1], 1), 's; s/step per window:', per, flush=True)
+    old = json.loads(RES.read_text()) if RES.exists() else {**provenance(dev), 'runs': []}
+    run = {**provenance(dev), 'config': cfg, 'steps': steps, 'sync': sync, 'teacher_trained_here': pre, 'max_k': max_k or 17, 'dsm': dsm,
+           'mark': 'after', 'first_window_s': round(marks[0][1], 1), 's_per_step': per}
+    write_json(RES, {**old, 'runs': old['runs'] + [run]})
 
 
 if __name__ == '__main__': main(sys.argv[1], *map(int, sys.argv[2:6]), *sys.argv[6:7])
