@@ -25,6 +25,7 @@ from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency, CTMAsDenois
 from consistency_edu.metrics import sliced_wasserstein
 from consistency_edu.evaluate import OracleEval, md_table, run_header
 from consistency_edu.recipes import make_net, train_method
+from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {'dsm': 'CTM + DSM', 'gan': 'CTM + DSM + GAN', 'free': 'CTM + DSM, teacher-free', 'no-dsm': 'CTM without DSM',
@@ -104,8 +105,8 @@ def main():
     kept = sorted({r['kept'] for r in rows if 'kept' in r})
     if kept: md += f"\n¹ kept from an earlier run of this bench with the same settings ({'; '.join(kept)}); not re-run here (`--keep`).\n"
     (ROOT/'nbs'/'_ctm_table.md').write_text(md)
-    (ROOT/'bench'/'results'/'ctm_table.json').write_text(json.dumps({'device': run_header(dev), 'args': vars(a), 'teacher_heun35': heun35,
-        'rows': [{**r, 'gamma_nfe2': {str(k): v for k, v in r['gamma_nfe2'].items()}, 'gamma_nfe4': {str(k): v for k, v in r['gamma_nfe4'].items()}} for r in rows]}, indent=1))
+    write_result(ROOT/'bench'/'results'/'ctm_table.json', {'device': run_header(dev), 'args': vars(a), 'teacher_heun35': heun35,
+        'rows': [{**r, 'gamma_nfe2': {str(k): v for k, v in r['gamma_nfe2'].items()}, 'gamma_nfe4': {str(k): v for k, v in r['gamma_nfe4'].items()}} for r in rows]})
     print(md)
 
 if __name__ == '__main__': main()

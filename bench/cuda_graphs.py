@@ -11,6 +11,7 @@ Writes bench/results/cuda_graphs.json and nbs/_cuda_graphs.md.
 import argparse, json, re, time
 from pathlib import Path
 import torch
+from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'edm': 'EDM', 'ict': 'iCT', 'cd': 'CD (Heun)', 'ctm': 'CTM + DSM'}
@@ -69,5 +70,5 @@ if __name__ == '__main__':
     a = ap.parse_args()
     path = ROOT/'bench'/'results'/'cuda_graphs.json'
     res = json.loads(path.read_text()) if a.render else measure(a.methods)
-    if not a.render: path.write_text(json.dumps(res, indent=1))
+    if not a.render: write_result(path, res)
     (ROOT/'nbs'/'_cuda_graphs.md').write_text(markdown(res) + '\n'); print(markdown(res))

@@ -30,6 +30,7 @@ from consistency_edu.metrics import frechet_distance
 from consistency_edu.toy import digits_features
 from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step, bench_setup
 from consistency_edu.recipes import digits_student
+from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ict-short': 'iCT, curriculum ending at N = {s1}', 'ctm': 'CTM + DSM, from the teacher',
@@ -86,7 +87,7 @@ def main():
     t0 = time.time()
 
     def write():
-        (out/'bench'/'results'/'gpu_minutes.json').write_text(json.dumps(res, indent=1))
+        write_result(out/'bench'/'results'/'gpu_minutes.json', res)
         (out/'nbs'/'_gpu_minutes.md').write_text(markdown(res) + '\n')
 
     torch.manual_seed(0)

@@ -20,6 +20,7 @@ from consistency_edu.consistency import ConsistencyModel
 from consistency_edu.ict import ICTLoss
 from consistency_edu.evaluate import OracleEval, md_table, run_header
 from consistency_edu.recipes import ict_ablation_rows
+from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +60,7 @@ def main():
     lines.append(f"\nTeacher (trained EDM, Table 1) Heun at 35 NFE: SW {heun35:.4f}.")
     md = '\n'.join(lines) + f"\n\n(Total time {time.time() - t0:.0f}s.)\n"
     (ROOT/'nbs'/'_ict_ablation.md').write_text(md)
-    (ROOT/'bench'/'results'/'ict_ablation.json').write_text(json.dumps({'device': run_header(dev), 'args': vars(a), 'teacher_heun35': heun35, 'rows': results}, indent=1))
+    write_result(ROOT/'bench'/'results'/'ict_ablation.json', {'device': run_header(dev), 'args': vars(a), 'teacher_heun35': heun35, 'rows': results})
     print(md)
 
 if __name__ == '__main__': main()

@@ -21,6 +21,7 @@ from consistency_edu.ict import ICTLoss
 from consistency_edu.ode import sample_heun, get_sigmas_karras
 from consistency_edu.metrics import sliced_wasserstein, metric_floor
 from consistency_edu.evaluate import sample_steps
+from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +50,7 @@ def main():
                    'ratio1': sw1 / heun, 'ratio2': sw2 / heun, 'seconds': r.seconds}
             out.append(row); print({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
     (ROOT/'bench'/'results').mkdir(exist_ok=True)
-    (ROOT/'bench'/'results'/'ict_gap.json').write_text(json.dumps({'device': str(dev), 'torch': torch.__version__, 'rows': out}, indent=1))
+    write_result(ROOT/'bench'/'results'/'ict_gap.json', {'device': str(dev), 'torch': torch.__version__, 'rows': out})
     where = torch.cuda.get_device_name() if dev.type == 'cuda' else f'CPU ({torch.get_num_threads()} threads)'
     md = [f"Measured on {where}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}: iCT (s₀ = 10, s₁ = 160, pseudo-Huber, 1/Δσ, no EMA teacher, "
           f"dropout 0.1), MLP 128×3, batch 512, cosine learning rate, EMA 0.999 for sampling, {a.n} samples; reference: the exact denoiser's Heun-35. "

@@ -15,6 +15,7 @@ from consistency_edu.nets import UNet
 from consistency_edu.edm import Denoiser
 from consistency_edu.consistency import ConsistencyModel, sample_multistep
 from consistency_edu.ode import sample_heun, get_sigmas_karras
+from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,7 +55,7 @@ def main():
     base = runs['bare U-Net forward']
     card = f"{torch.cuda.get_device_name()}, torch {torch.__version__}"
     (ROOT/'bench'/'results').mkdir(exist_ok=True)
-    (ROOT/'bench'/'results'/'sampling_throughput.json').write_text(json.dumps({'card': card, 'n': a.n, 'bs': a.bs, 'ch': a.ch, 'compile': not a.no_compile, 'images_per_s': runs}, indent=1))
+    write_result(ROOT/'bench'/'results'/'sampling_throughput.json', {'card': card, 'n': a.n, 'bs': a.bs, 'ch': a.ch, 'compile': not a.no_compile, 'images_per_s': runs})
     md = [f"Measured on {card}, {time.strftime('%Y-%m-%d')}: {a.n:,} images of 32×32 in batches of {a.bs}, U-Net ch {a.ch} (ch_mult 1, 2, 2; two res blocks), "
           f"bf16 autocast, channels-last{'' if a.no_compile else ', torch.compile'}; best of three passes after a warm-up (Heun: one pass).", '',
           '| sampler | images/s | network evaluations | × the bare forward |', '|---|---|---|---|']

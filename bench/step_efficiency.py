@@ -44,6 +44,7 @@ from consistency_edu.ict import ICTLoss
 from consistency_edu.ctm import CTMModel, CTMLoss
 from consistency_edu.lcm import LCMModel, LCDLoss, alphas_cumprod
 from consistency_edu.latent import EpsNet
+from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'edm': 'EDM', 'cd': 'CD (Heun teacher)', 'ct': 'CT', 'ict': 'iCT', 'ctm': 'CTM + DSM', 'lcm': 'LCM (LCD, guided DDIM teacher)'}
@@ -250,7 +251,7 @@ def main():
         if a.only_prewarm: return
         new = measure(a, dev)
         runs = json.loads(path.read_text())['runs'] if a.append and path.exists() else []
-        path.parent.mkdir(exist_ok=True); path.write_text(json.dumps({'runs': runs + [new]}, indent=1))
+        path.parent.mkdir(exist_ok=True); write_result(path, {'runs': runs + [new]})
     md = markdown(json.loads(path.read_text()))
     md_path.write_text(md); print(md)
 

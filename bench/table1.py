@@ -22,6 +22,7 @@ from consistency_edu.ct import CTLoss
 from consistency_edu.metrics import sliced_wasserstein, mmd, metric_floor
 from consistency_edu.evaluate import OracleEval, quality_per_nfe, md_table, run_header
 from consistency_edu.recipes import make_net, train_method
+from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,7 +112,7 @@ def main():
     md = '\n'.join(lines) + f"\n\n(Total time {time.time() - t0:.0f}s.)\n"
     (ROOT/'nbs'/'_table1.md').write_text(md)
     (ROOT/'bench'/'results').mkdir(parents=True, exist_ok=True)
-    (ROOT/'bench'/'results'/'table1.json').write_text(json.dumps({'device': run_header(dev), 'teachers': t_rows, 'rows': rows, 'floors': floors, 'ablations': abl}, indent=1))
+    write_result(ROOT/'bench'/'results'/'table1.json', {'device': run_header(dev), 'teachers': t_rows, 'rows': rows, 'floors': floors, 'ablations': abl})
     print(md)
 
 if __name__ == '__main__': main()

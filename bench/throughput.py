@@ -17,6 +17,7 @@ from consistency_edu.cd import CDLoss
 from consistency_edu.ct import CTLoss
 from consistency_edu.ict import ICTLoss
 from consistency_edu.ctm import CTMModel, CTMLoss
+from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'edm': 'EDM', 'cd': 'CD', 'ct': 'CT', 'ict': 'iCT', 'ctm': 'CTM + DSM'}
@@ -91,7 +92,7 @@ def main():
     (out/'nbs').mkdir(parents=True, exist_ok=True)
     (out/'nbs'/f'_{a.name}.md').write_text('\n'.join(md) + '\n')
     res = out/'bench'/'results'; res.mkdir(parents=True, exist_ok=True)
-    (res/f'{a.name}.json').write_text(json.dumps({'device': name, 'torch': torch.__version__, 'rows': rows, 'args': vars(a)}, indent=1))
+    write_result(res/f'{a.name}.json', {'device': name, 'torch': torch.__version__, 'rows': rows, 'args': vars(a)})
     print('\n'.join(md))
 
 if __name__ == '__main__': main()
