@@ -73,20 +73,23 @@ def responsibilities(self:GaussianMixture, x:Tensor, sigma=0.):
     return torch.softmax(self._parts(x, sigma)[0], dim=1)
 
 @patch
-def score(self:GaussianMixture, x:Tensor, sigma=0.):
-    "grad_x log p_sigma(x)."
+def _posterior(self:GaussianMixture, x:Tensor, sigma):
+    "Checked sigma, responsibilities r_k (B, K), noised variances (B, K) and the means: what the score and the denoiser share."
     sigma = self._check(x, sigma)
     logp, var, mu = self._parts(x, sigma)
-    r = torch.softmax(logp, 1)
+    return sigma, torch.softmax(logp, 1), var, mu
+
+@patch
+def score(self:GaussianMixture, x:Tensor, sigma=0.):
+    "grad_x log p_sigma(x)."
+    _, r, var, mu = self._posterior(x, sigma)
     return ((r / var)[..., None] * (mu[None] - x[:, None, :])).sum(1)
 
 # %% ../nbs/03_toy.ipynb #x5e8df0
 @patch
 def denoise(self:GaussianMixture, x:Tensor, sigma=0.):
     "The exact denoiser `D*(x, sigma) = E[x0 | x_sigma = x]`."
-    sigma = self._check(x, sigma)
-    logp, var, mu = self._parts(x, sigma)
-    r = torch.softmax(logp, 1)
+    _, r, var, mu = self._posterior(x, sigma)
     s2 = self.stds.to(x)[None] ** 2
     post = mu[None] + (s2 / var)[..., None] * (x[:, None, :] - mu[None])
     return (r[..., None] * post).sum(1)
