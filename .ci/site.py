@@ -35,7 +35,7 @@ READER = 'ipynb+link_attributes+header_attributes+fenced_code_attributes+inline_
 ATTR = re.compile(r'\{\s*(?:[#.][A-Za-z][\w-]*|[A-Za-z][\w-]*\s*=)[^{}]*\}')      # {target="_blank" ...}, {.class}, {#id}
 HTML_LINK = re.compile(r'\]\((?!https?://)([^)\s]*\.html(?:#[^)\s]*)?)\)')
 PROCESS = ("issue's target", "the issue's", "this machine", "(gpu time)", "gpu time)", "the deck", "design notes", "given back",
-           "other jobs shared the machine", "lost with the machine", "this session", "the gpu machine")
+           "other jobs shared the machine", "shared the machine", "lost with the machine", "this session", "the gpu machine")
 SHOWN = ('consistency', 'cd', 'ct', 'ict', 'ctm', 'lcm', 'latent', 'lora', 'lcm_lora')
 MIN_SHOWN = 0.6
 
