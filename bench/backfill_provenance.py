@@ -25,7 +25,8 @@ def _usage(stem):
     "The bench's own usage line (from its docstring), or its plain invocation."
     script = SCRIPT.get(stem, stem)
     try: doc = (ROOT/'bench'/f'{script}.py').read_text()
-    except FileNotFoundError: doc = _git('log', '-1', '--format=%H', '--', f'bench/{script}.py') and _git('show', f"{_git('log', '-1', '--format=%H', '--', f'bench/{script}.py')}^:bench/{script}.py")
+    except FileNotFoundError:                            # a bench since replaced: its last version, before the commit that removed it
+        doc = _git('show', f"{_git('log', '-1', '--format=%H', '--', f'bench/{script}.py')}^:bench/{script}.py")
     m = re.search(r'^\s*(python bench/' + re.escape(script) + r'\.py[^\n#]*)', doc, re.M)
     return (m.group(1).strip() if m else f'python bench/{script}.py') + ' (backfilled from the bench\'s usage)'
 

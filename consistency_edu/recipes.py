@@ -222,7 +222,7 @@ def _demo_students(gm, teacher, cm_steps, methods, ref, val, metrics, device, pr
 
 CTM_SHARE = 0.6   # the demo trains CTM for 0.6 cm_steps steps: one of them (batch 256) costs about twice a CD step (batch 512)
 
-def _shortfall(rows, students, methods) -> str:
+def _shortfall(rows, methods) -> str:
     "A paragraph for each trained method outside the default run: how far its one step falls short of the teacher's Heun-35, and why."
     extra = [m for m in methods if m not in DEMO_METHODS]
     if not extra: return ''
@@ -264,7 +264,7 @@ def demo(out='demo_out', steps:int=1250, n:int=1000, nfes=NFES, device=None, pro
         md += (f"\nDistilled from that teacher, started from its weights ({', '.join(students)}; CTM without DSM, at most 4 teacher steps a jump, batch 256); "
                "two-step τ by greedy search on a separate validation set:\n\n"
                + '\n\n'.join(f"**{m}**\n\n" + markdown_table(cm_rows, m, floors[m]) for m in metrics) + '\n')
-    md += _shortfall(rows + cm_rows, students, methods)
+    md += _shortfall(rows + cm_rows, methods)
     (out/'nfe_table.md').write_text(md)
     (out/'nfe_table.json').write_text(json.dumps({'device': str(device), 'torch': torch.__version__, 'steps': steps, 'cm_steps': cm_steps,
                                                   'n': n, 'floors': {k.lower(): v for k, v in floors.items()},
