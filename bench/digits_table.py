@@ -2,16 +2,35 @@
 with a small U-Net, over several seeds. Per seed one EDM teacher (Euler/Heun/DDIM at NFE 10/18/35/79), then every row of
 `experiments.DIGITS_ROWS` against it — CD (from the teacher's weights; once from random weights), CT, CTM and the iCT ablation.
 Every number is scored by one protocol (`experiments.DigitsScore`: the shipped classifier, FD, precision and recall against
-the train split, floor = the held-out test split). Jobs run in worker processes spread over --gpus; each leaves a file under
---work. Writes bench/results/digits_table.json and nbs/_digits_table.md under --root.
+the train split, reference = the held-out test split). Jobs run in worker processes spread over --gpus; each leaves a file under
+--work, and a rerun skips finished jobs. Writes bench/results/digits_table.json and nbs/_digits_table.md under --root;
+`--render` only rewrites the markdown from the stored JSON.
 
     python bench/digits_table.py [--gpus 0 1 2 3] [--workers 8] [--seeds 0 1 2] [--steps 2000] [--keys ...]
+    python bench/digits_table.py --render
 """
 import argparse, json, sys
 from pathlib import Path
 from consistency_edu.experiments import DIGITS_ROWS, DIGITS_CFG, run_digits_suite, write_result, provenance_line, digits_table_md, digits_teacher_md
 
 ROOT = Path(__file__).resolve().parents[1]
+TABLES = (('table1', '**Consistency models (Table 1)**'), ('ict', "**iCT ablation** (each row adds one of iCT's techniques)"))
+
+def render(stored:dict):
+    "The page's markdown from a stored run: the tables that hold rows, and a line naming the rows the run left out."
+    a, res = stored['args'], stored
+    seeds = sorted({r['seed'] for r in res['rows']})
+    run = {r['key'] for r in res['rows']}
+    head = (f"{provenance_line(stored)} Digits at {a['size']}×{a['size']}, U-Net ch {a['ch']} (1, 2, 2), bf16 autocast on GPUs; per seed "
+            f"({', '.join(map(str, seeds))}) an EDM teacher of {a['teacher_steps']} steps; every row {a['steps']} steps, batch {a['bs']}, "
+            "cosine learning rate, sampled from an EMA (0.999); CD from the teacher's weights unless the row says otherwise. "
+            f"{a['n']} samples per cell, scored in blocks of 359 against the train split by the shipped classifier ({res['classifier']}); "
+            "two-step τ by FD against the held-out split. Cells: mean ± std over seeds.")
+    if stored.get('note'): head += f" {stored['note']}"
+    left = [DIGITS_ROWS[k].name for k in DIGITS_ROWS if k not in run]
+    if left: head += f"\n\nRows of the bench not in this run: {'; '.join(left)}."
+    body = [f"{title}\n\n{digits_table_md(res, t)}" for t, title in TABLES if any(DIGITS_ROWS[k].table == t for k in run)]
+    return '\n\n'.join([head, '**Teacher** (FD / precision / recall, means over seeds)\n\n' + digits_teacher_md(res), *body]) + '\n'
 
 def main():
     p = argparse.ArgumentParser()
@@ -20,20 +39,14 @@ def main():
     p.add_argument('--workers', type=int, default=1); p.add_argument('--threads', type=int, default=2)
     p.add_argument('--gpus', type=int, nargs='*', default=None); p.add_argument('--device', default='cuda')
     p.add_argument('--work', default=str(ROOT/'bench'/'out'/'digits')); p.add_argument('--root', default=str(ROOT))
+    p.add_argument('--render', action='store_true', help='only rewrite the markdown from the stored JSON under --root')
     a = p.parse_args()
-    cfg = {k: getattr(a, k) for k in DIGITS_CFG}
-    res = run_digits_suite(a.work, a.seeds, a.keys, a.workers, a.threads, a.gpus, a.device, **cfg)
-    root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True)
-    stored = write_result(root/'bench'/'results'/'digits_table.json', {'args': vars(a), **res}, device=a.device, command=' '.join(['python', *sys.argv]))
-    seeds = sorted({r['seed'] for r in res['rows']})
-    head = (f"{provenance_line(json.loads(stored.read_text()))} Digits at {a.size}×{a.size}, U-Net ch {a.ch} (1, 2, 2), bf16 autocast on GPUs; per seed "
-            f"({', '.join(map(str, seeds))}) an EDM teacher of {a.teacher_steps} steps; every row {a.steps} steps unless it says otherwise, batch {a.bs}, "
-            f"cosine learning rate, sampled from an EMA (0.999); CD and CTM from the teacher's weights unless the row says otherwise. "
-            f"{a.n} samples per cell, scored in blocks of 359 against the train split by the shipped classifier ({res['classifier']}); "
-            "two-step τ by FD against the held-out split. Cells: mean ± std over seeds.\n\n")
-    md = (head + '**Teacher** (FD / precision / recall, means over seeds)\n\n' + digits_teacher_md(res) + '\n\n**Consistency models (Table 1)**\n\n'
-          + digits_table_md(res, 'table1') + "\n\n**iCT ablation** (each row adds one of iCT's techniques)\n\n" + digits_table_md(res, 'ict') + '\n')
-    (root/'nbs'/'_digits_table.md').write_text(md)
+    root = Path(a.root); path = root/'bench'/'results'/'digits_table.json'
+    if not a.render:
+        res = run_digits_suite(a.work, a.seeds, a.keys, a.workers, a.threads, a.gpus, a.device, **{k: getattr(a, k) for k in DIGITS_CFG})
+        write_result(path, {'args': vars(a), **res}, device=a.device, command=' '.join(['python', *sys.argv]))
+    md = render(json.loads(path.read_text()))
+    (root/'nbs').mkdir(parents=True, exist_ok=True); (root/'nbs'/'_digits_table.md').write_text(md)
     print(md)
 
 if __name__ == '__main__': main()

@@ -522,7 +522,7 @@ def digits_table_md(res, table:str='table1'):
         body.append([row.name + steps, *[pm([r[c] for r in rs], d) for c, d in (('FD1', 1), ('FD2', 1), ('precision1', 2), ('recall1', 2), ('precision2', 2), ('recall2', 2))],
                      pm([r['FD1'] / heun[r['seed']] for r in rs], 2, '×'), pm([r['FD2'] / heun[r['seed']] for r in rs], 2, '×')])
     fl = res['floor']
-    body.append(['floor (held-out test digits)', f"{fl['FD']:.1f}", '', f"{fl['precision']:.2f}", f"{fl['recall']:.2f}", '', '', '', ''])
+    body.append(['held-out test digits (reference)', f"{fl['FD']:.1f}", '', f"{fl['precision']:.2f}", f"{fl['recall']:.2f}", '', '', '', ''])
     return md_table(['row', 'FD, 1 step', 'FD, 2 steps', 'precision, 1', 'recall, 1', 'precision, 2', 'recall, 2', 'FD 1 step / teacher', 'FD 2 steps / teacher'], body)
 
 def digits_teacher_md(res, nfes=(10, 18, 35, 79)):
