@@ -34,13 +34,13 @@ from .recipes import train_method, save_model, load_model, ict_ablation_rows
 
 # %% auto #0
 __all__ = ['ROOT', 'PROVENANCE', 'ORACLE_ROWS', 'GAMMAS', 'ORACLE_COST', 'MIXTURE_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG',
-           'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line',
-           'mean_std', 'pm', 'separated', 'train_digits_classifier', 'save_digits_classifier', 'DigitsScore',
-           'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'run_oracle_row', 'run_jobs',
-           'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios', 'oracle_table_md', 'teachers_md',
-           'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'DigitsRow', 'digits_unet', 'run_digits_suite',
-           'digits_table_md', 'digits_teacher_md', 'latent_lcm_rows', 'lcm_lora_experiment', 'lcm_lora_markdown',
-           'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
+           'DIGITS_NFES', 'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result',
+           'provenance_line', 'mean_std', 'pm', 'separated', 'train_digits_classifier', 'save_digits_classifier',
+           'DigitsScore', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'run_oracle_row',
+           'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios', 'oracle_table_md',
+           'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'DigitsRow', 'digits_unet',
+           'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'latent_lcm_rows', 'lcm_lora_experiment',
+           'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -469,7 +469,7 @@ def _digits_job(job:tuple):
         tpath.parent.mkdir(parents=True, exist_ok=True); torch.save(teacher.state_dict(), tpath)
         z = _digits_samples(cfg).to(device)
         rows = [{'model': 'EDM teacher', 'sampler': s, 'nfe': nfe, 'actual_nfe': (sx := sample_at_nfe(teacher, s, nfe, z))[1], **ds.score(sx[0])}
-                for s in ('euler', 'heun', 'ddim') for nfe in (10, 18, 35, 79)]
+                for s in ('euler', 'heun', 'ddim') for nfe in cfg.get('nfes', DIGITS_NFES)]
         write_json(out/'teacher_rows'/f'{seed}.json', {'seed': seed, 'rows': rows, 'seconds': r.seconds, 'floor': ds.floor(), 'classifier': ds.classifier})
     else:
         teacher = Denoiser(unet()); teacher.load_state_dict(torch.load(tpath, map_location='cpu')); teacher.to(device).eval().requires_grad_(False)
@@ -490,6 +490,7 @@ def _digits_job(job:tuple):
     return f'{kind} · seed {seed}: {time.time() - t0:.0f} s'
 
 DIGITS_CFG = dict(size=16, ch=32, bs=128, steps=2000, teacher_steps=4000, n=1077)   # n: three blocks of the test split's 359
+DIGITS_NFES = (10, 18, 35, 79)        # the teacher's budgets (a run's cfg may name others: `nfes`, with 35 among them)
 
 def run_digits_suite(out, seeds=(0, 1, 2), keys=None, workers:int=1, threads:int=2, gpus=None, device='cuda', progress:bool=True, **cfg):
     "The digits table (Table 1 and the iCT ablation on digits) for each seed, a process per job, each result a file under `out`; DIGITS_CFG's settings unless given."
@@ -525,9 +526,10 @@ def digits_table_md(res, table:str='table1'):
     body.append(['held-out test digits (reference)', f"{fl['FD']:.1f}", '', f"{fl['precision']:.2f}", f"{fl['recall']:.2f}", '', '', '', ''])
     return md_table(['row', 'FD, 1 step', 'FD, 2 steps', 'precision, 1', 'recall, 1', 'precision, 2', 'recall, 2', 'FD 1 step / teacher', 'FD 2 steps / teacher'], body)
 
-def digits_teacher_md(res, nfes=(10, 18, 35, 79)):
+def digits_teacher_md(res, nfes=None):
     "The digits teacher per sampler and NFE: FD / precision / recall, mean over seeds."
     cell = lambda rs: ' / '.join(f"{sum(r[k] for r in rs) / len(rs):.{d}f}" for k, d in (('FD', 1), ('precision', 2), ('recall', 2)))
+    nfes = nfes or res['cfg'].get('nfes', DIGITS_NFES)
     body = [[s, *[cell([r for r in res['teachers'] if (r['sampler'], r['nfe']) == (s, n)]) for n in nfes]] for s in ('euler', 'heun', 'ddim')]
     return md_table(['sampler (FD / precision / recall)', *[f'NFE {n}' for n in nfes]], body)
 
@@ -642,7 +644,7 @@ def _nfe_job(job:tuple):
         schedule='cosine', device=dev, seed=seed, progress=False)
     teacher.eval()
     rows = [{'model': name, 'sampler': s, 'nfe': nfe, 'actual_nfe': (r := sample_at_nfe(m, s, nfe, ev.z))[1], **ev.score_samples(r[0])}
-            for name, m in (('exact D*', ev.gm), ('EDM teacher', teacher)) for s in ('euler', 'heun', 'ddim') for nfe in NFES]
+            for name, m in (('exact D*', ev.gm), ('EDM teacher', teacher)) for s in ('euler', 'heun', 'ddim') for nfe in cfg.get('nfes', NFES)]
     ds = DigitsScore()
     torch.manual_seed(seed)
     dt = Denoiser(UNet(in_ch=1, ch=cfg['ch'], ch_mult=(1, 2), num_res=2, dropout=0.1))
@@ -650,7 +652,7 @@ def _nfe_job(job:tuple):
              schedule='cosine', ema_decay=0.9995, amp='bf16' if dev.type == 'cuda' else None, device=dev, seed=seed, progress=False, sync_every=100)
     z = torch.randn(cfg['n_digits'], 1, 8, 8, generator=torch.Generator().manual_seed(3)).to(dev)
     drows = [{'model': 'EDM teacher (EMA)', 'sampler': s, 'nfe': nfe, 'actual_nfe': (r := sample_at_nfe(rd.ema.eval(), s, nfe, z))[1], **ds.score(r[0])}
-             for s in ('euler', 'heun', 'ddim') for nfe in NFES]
+             for s in ('euler', 'heun', 'ddim') for nfe in cfg.get('nfes', NFES)]
     write_json(Path(out)/'nfe'/f'{seed}.json', {'seed': seed, 'oracle': rows, 'oracle_floors': ev.floors(), 'digits': drows, 'digits_floor': ds.floor(),
                                               'classifier': ds.classifier})
     return f'NFE table · seed {seed}: {time.time() - t0:.0f} s'
