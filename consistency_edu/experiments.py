@@ -256,15 +256,17 @@ def _init_worker(threads:int, gpus):
     if gpus is not None: os.environ['CUDA_VISIBLE_DEVICES'] = str(gpus.get())   # before this process touches CUDA
 
 def run_jobs(fn:Callable, jobs:list, workers:int=1, threads:int=2, gpus=None, progress:bool=True):
-    "fn(job) for every job, in `workers` fresh processes with `threads` torch threads each and, given `gpus`, one of those GPUs each (in turn); a list of the results."
+    "fn(job) for every job, in `workers` fresh processes with `threads` torch threads each and, given `gpus`, one of those GPUs each (in turn); one worker and no GPUs: here, on at most `threads` of the caller's threads. A list of the results."
     if workers < 1 or threads < 1: raise ValueError(f"`workers` and `threads` must be >= 1, got {workers} and {threads}")
     t0, out = time.time(), []
     def report(r):
         out.append(r)
         if progress: print(f"[{time.time() - t0:6.0f} s] {len(out)}/{len(jobs)} {r}", flush=True)
-    if workers == 1 and gpus is None:
-        torch.set_num_threads(threads)
-        for j in jobs: report(fn(j))
+    if workers == 1 and gpus is None:                 # here, with no more threads than the caller has (and its count restored)
+        prev = torch.get_num_threads(); torch.set_num_threads(min(threads, prev))
+        try:
+            for j in jobs: report(fn(j))
+        finally: torch.set_num_threads(prev)
         return out
     ctx = multiprocessing.get_context('spawn')
     slots = None

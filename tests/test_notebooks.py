@@ -22,9 +22,8 @@ def _settings():
     return cfg['DEFAULT']
 
 
-# The longest notebooks first (measured on two cores), so that parallel workers finish together. Starting 91_experiments and
-# 17_latent together was slower (674 s against 602 s): both train in most cells.
-SLOWEST_FIRST = ('17_latent', '15_ctm', '13_ict', '90_recipes', '07_train', '06_edm', '08_metrics')
+# The longest notebooks first (measured one at a time on one thread), so that parallel workers finish together.
+SLOWEST_FIRST = ('17_latent', '15_ctm', '91_experiments', '06_edm', '90_recipes', '07_train', '13_ict', '11_cd', '16_lcm', '08_metrics', '12_ct')
 
 
 def _notebooks():
