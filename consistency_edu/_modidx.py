@@ -724,5 +724,5 @@ d = { 'settings': { 'branch': 'main',
                                        'consistency_edu.train._save': ('train.html#_save', 'consistency_edu/train.py'),
                                        'consistency_edu.train._setup': ('train.html#_setup', 'consistency_edu/train.py'),
                                        'consistency_edu.train._to': ('train.html#_to', 'consistency_edu/train.py'),
-                                       'consistency_edu.train._update': ('train.html#_update', 'consistency_edu/train.py'),
-                                       'consistency_edu.train.fit': ('train.html#fit', 'consistency_edu/train.py')}}}
+                                       'consistency_edu.train.fit': ('train.html#fit', 'consistency_edu/train.py'),
+                                       'consistency_edu.train.train_step': ('train.html#train_step', 'consistency_edu/train.py')}}}

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from .core import EMA, amp_dtype, module_device_dtype
 
 # %% auto #0
-__all__ = ['COMPILE_MODES', 'FitResult', 'fit']
+__all__ = ['COMPILE_MODES', 'FitResult', 'train_step', 'fit']
 
 # %% ../nbs/07_train.ipynb #c008
 @dataclass
@@ -192,14 +192,6 @@ def _loss(loss_fn, fwd, batch, g, device, dtype):
         raise ValueError(f"`loss_fn` must return one loss per sample (shape (B,)), got {getattr(per_sample, 'shape', type(per_sample))}")
     return per_sample.float().mean()
 
-def _update(loop:_Loop, loss:Tensor, grad_clip):
-    loop.opt.zero_grad(set_to_none=True)
-    loop.scaler.scale(loss).backward()
-    if grad_clip is not None:
-        loop.scaler.unscale_(loop.opt); nn.utils.clip_grad_norm_(loop.model.parameters(), grad_clip)
-    loop.scaler.step(loop.opt); loop.scaler.update(); loop.sched.step()
-    if loop.ema is not None: loop.ema.update(loop.model)
-
 def _nonfinite(step, value, ckpt, saved, bar):
     where = (f"the last good state (step {step}) was saved to {ckpt}" if saved else
              f"the last good checkpoint is kept at {ckpt}" if ckpt is not None and ckpt.exists() else "no checkpoint path was given")
@@ -242,6 +234,36 @@ def _call_back(callback, model, loop, done, ckpt, t0, cb_time, device):
     if device.type == 'cuda': torch.cuda.synchronize(device)
     return time.time() - t
 
+# %% ../nbs/07_train.ipynb #cecc7fa7
+def train_step(model:nn.Module,   # the module whose parameters `opt` updates (not a compiled or DDP wrapper)
+               loss_fn:Callable,  # a method (with .loss and .after_step), or loss_fn(model, batch, generator) -> one loss per sample
+               batch, opt:torch.optim.Optimizer, generator=None,
+               fwd:nn.Module|None=None,        # what runs the forward pass: a compiled or DDP-wrapped `model` (default `model`)
+               amp:str|None=None,              # None, 'bf16' or 'fp16' autocast
+               scaler=None,                    # fp16's GradScaler (None: the loss is not scaled)
+               sched=None, ema=None,           # stepped / updated after the optimizer, when given
+               grad_clip:float|None=None,      # clip the global gradient norm
+               step:int=0,                     # this step's index: the method's after_step receives step + 1
+               check:Callable|None=None):      # check(loss) before the update (fit's guard against a non-finite loss)
+    "One optimizer step as `fit` takes it: the loss under autocast, backward, clipping, the optimizer, schedule and EMA, then the method's `after_step`; returns the loss (0-d, not synced to the host)."
+    device = next(model.parameters()).device
+    # a new step: the graphs' outputs of the last one may be overwritten. Marked on every CUDA run, not only under
+    # compile='reduce-overhead': a teacher compiled with graphs, called inside the loss, needs the mark too
+    if device.type == 'cuda': torch.compiler.cudagraph_mark_step_begin()
+    loss = _loss(loss_fn, fwd if fwd is not None else model, batch, generator, device, amp_dtype(amp))
+    if check is not None: check(loss)
+    opt.zero_grad(set_to_none=True)
+    (scaler.scale(loss) if scaler is not None else loss).backward()
+    if grad_clip is not None:
+        if scaler is not None: scaler.unscale_(opt)
+        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    if scaler is not None: scaler.step(opt); scaler.update()
+    else: opt.step()
+    if sched is not None: sched.step()
+    if ema is not None: ema.update(model)
+    if hasattr(loss_fn, 'after_step'): _after_step(loss_fn)(model, step + 1, batch, generator)
+    return loss
+
 # %% ../nbs/07_train.ipynb #n007
 def fit(model:nn.Module, # the module to train (moved to `device`)
         loss_fn:Callable, # a method (with .loss and .after_step), or loss_fn(model, batch, generator) -> one loss per sample
@@ -278,20 +300,15 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
     graphs = compile in ('reduce-overhead', 'max-autotune') and device.type == 'cuda'
     if graphs and world > 1: raise ValueError(f"`compile={compile!r}` (CUDA graphs) is not supported under DDP: use compile=True with torchrun")
     net = _replicate(model, method, loop, device) if world > 1 else model
-    fwd, dtype, after = _compiled(net, compile), amp_dtype(amp), _after_step(method)
+    fwd = _compiled(net, compile)
     pending, t0, cb_time = [], time.time(), 0.
     bar = tqdm(total=steps, initial=start, disable=not progress or rank != 0, desc='fit', dynamic_ncols=True)
     for step in range(start, steps):
-        # a new step: the graphs' outputs of the last one may be overwritten. Marked on every CUDA run, not only under
-        # compile='reduce-overhead': a teacher compiled with graphs, called inside the loss, needs the mark too
-        if device.type == 'cuda': torch.compiler.cudagraph_mark_step_begin()
         batch = _to(_draw(data, bs, loop.g_data, rank, world), device, channels_last)
-        loss = _loss(loss_fn, fwd, batch, loop.g, device, dtype)
-        logged = _rank_mean(loss, world)
-        if sync_every == 1: _record(loop, logged, pending, step, steps, sync_every, ckpt, bar)
-        _update(loop, loss, grad_clip)
-        if after is not None: after(model, step + 1, batch, loop.g)
-        if sync_every > 1: _record(loop, logged, pending, step, steps, sync_every, ckpt, bar)
+        check = (lambda l, k=step: _record(loop, _rank_mean(l, world), pending, k, steps, 1, ckpt, bar)) if sync_every == 1 else None
+        loss = train_step(model, loss_fn, batch, loop.opt, loop.g, fwd=fwd, amp=amp, scaler=loop.scaler, sched=loop.sched,
+                          ema=loop.ema, grad_clip=grad_clip, step=step, check=check)
+        if sync_every > 1: _record(loop, _rank_mean(loss, world), pending, step, steps, sync_every, ckpt, bar)
         done = step + 1
         if done % log_every == 0 or done == steps:
             bar.set_postfix(loss=f"{sum(loop.history[-log_every:]) / max(1, len(loop.history[-log_every:])):.4f}")
