@@ -1,11 +1,12 @@
 """Training throughput on a 32x32 U-Net: samples/s of one training step for the EDM teacher, consistency distillation
 (CD, Heun teacher), consistency training (CT) and improved CT (iCT), in fp32, bf16 autocast and bf16 + torch.compile (and channels-last for EDM).
 
-Each step is forward, backward and fused AdamW on a batch of 32x32 single-channel images, timed with CUDA
+Each step is `train.train_step`, the step `fit` takes: forward, backward and fused AdamW on a batch of 32x32 single-channel images, timed with CUDA
 synchronisation after warm-up (compilation happens in the warm-up). Only the online network is compiled; CD's
 teacher and the target network run eagerly. Writes nbs/_throughput.md and bench/results/throughput.json.
 
     python bench/throughput.py [--bs 256] [--steps 100] [--ch 64] [--methods edm cd ct ict] [--out-dir DIR] [--name throughput]
+    python bench/throughput.py --device cpu --bs 4 --steps 2 --warmup 1 --ch 8 --methods ctm --out-dir /tmp/smoke   # a smoke test
 """
 import argparse, json, time
 from pathlib import Path
@@ -17,7 +18,8 @@ from consistency_edu.cd import CDLoss
 from consistency_edu.ct import CTLoss
 from consistency_edu.ict import ICTLoss
 from consistency_edu.ctm import CTMModel, CTMLoss
-from consistency_edu.experiments import write_result
+from consistency_edu.experiments import write_result, cpu_model
+from consistency_edu.train import train_step
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'edm': 'EDM', 'cd': 'CD', 'ct': 'CT', 'ict': 'iCT', 'ctm': 'CTM + DSM'}
@@ -45,25 +47,23 @@ def run(method, mode, bs, steps, warmup, ch, dev):
     x = torch.rand(bs, 1, 32, 32, device=dev) * 2 - 1
     if cl: x = x.contiguous(memory_format=torch.channels_last)
     g = torch.Generator(device=dev).manual_seed(0)
-    amp = 'bf16' in mode
+    amp = 'bf16' if 'bf16' in mode else None
     k = [0]
-    def step():   # fit's step: the loss, the update, then the method's after_step (EMA target, curriculum)
-        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
-            loss = loss_fn(fwd, x, g).mean()
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        k[0] += 1
-        if hasattr(loss_fn, 'after_step'): loss_fn.after_step(model, k[0])
+    def step():   # fit's own step (train_step): the loss, the update, then the method's after_step (EMA target, curriculum)
+        loss = train_step(model, loss_fn, x, opt, g, fwd=fwd, amp=amp, step=k[0]); k[0] += 1
         return loss
+    cuda = dev.type == 'cuda'
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
     t = time.time()
     for _ in range(warmup): step()
-    torch.cuda.synchronize(); warm = time.time() - t
-    torch.cuda.reset_peak_memory_stats()
+    sync(); warm = time.time() - t
+    if cuda: torch.cuda.reset_peak_memory_stats()
     t = time.time()
     for _ in range(steps): loss = step()
-    torch.cuda.synchronize(); dt = time.time() - t
+    sync(); dt = time.time() - t
     assert torch.isfinite(loss)
     return {'method': method, 'mode': mode, 'samples_per_s': bs * steps / dt, 'ms_per_step': 1000 * dt / steps, 'warmup_s': warm,
-            'peak_mem_gib': torch.cuda.max_memory_allocated() / 2 ** 30,
+            'peak_mem_gib': torch.cuda.max_memory_allocated() / 2 ** 30 if cuda else float('nan'),
             'params_m': sum(p.numel() for p in model.parameters()) / 1e6}
 
 def main():
@@ -72,11 +72,12 @@ def main():
     p.add_argument('--warmup', type=int, default=20); p.add_argument('--ch', type=int, default=64)
     p.add_argument('--methods', nargs='+', default=list(MODES), choices=list(MODES))
     p.add_argument('--out-dir', default=None); p.add_argument('--name', default='throughput', help='output file stem')
+    p.add_argument('--device', default='cuda', help="'cpu' only to smoke-test the script (its timings are not the table's)")
     a = p.parse_args()
-    if not torch.cuda.is_available(): raise SystemExit('throughput.py measures GPU throughput: no CUDA device visible')
-    dev = torch.device('cuda')
+    dev = torch.device(a.device)
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('throughput.py measures GPU throughput: no CUDA device visible')
     rows = [run(m, mode, a.bs, a.steps, a.warmup, a.ch, dev) for m in a.methods for mode in MODES[m]]
-    name = torch.cuda.get_device_name(dev)
+    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else cpu_model()
     md = [f"One training step on a 32×32 U-Net (ch {a.ch}, ch_mult (1, 2, 2), 2 res blocks per level, "
           f"{rows[0]['params_m']:.1f}M parameters), batch {a.bs}, fused AdamW; {a.steps} timed steps after {a.warmup} warm-up steps. "
           f"Measured on {name}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}. fp32 uses PyTorch's defaults "
