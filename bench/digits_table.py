@@ -18,7 +18,7 @@ TABLES = (('table1', '**Consistency models (Table 1)**'), ('ict', "**iCT ablatio
 
 def render(stored:dict):
     "The page's markdown from a stored run: the tables that hold rows, and a line naming the rows the run left out."
-    a, res = stored['args'], stored
+    a, res = stored['args'], stored   # the stored file is the suite's result plus its args and provenance
     seeds = sorted({r['seed'] for r in res['rows']})
     run = {r['key'] for r in res['rows']}
     head = (f"{provenance_line(stored)} Digits at {a['size']}×{a['size']}, U-Net ch {a['ch']} (1, 2, 2), bf16 autocast on GPUs; per seed "

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_train.ipynb #c002
 from __future__ import annotations
-import copy, inspect, math, os, time
+import copy, functools, inspect, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -217,12 +217,16 @@ def _record(loop, loss, pending, step, steps, sync_every, ckpt, bar):
         if not math.isfinite(v): _nonfinite(step + 1 - len(vals) + i, v, ckpt, False, bar)
     loop.history.extend(vals)
 
-def _after_step(method):
+@functools.lru_cache(maxsize=None)
+def _after_takes_batch(cls) -> bool:
+    "Does `cls.after_step` take the batch and generator? (read once per method class, not on every step)"
+    params = inspect.signature(cls.after_step).parameters
+    return 'batch' in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+def _after_step(method, model, k, batch, generator):
     "fit's call of `method.after_step` (passing the batch and generator only to methods that take them)."
-    if method is None: return None
-    params = inspect.signature(method.after_step).parameters
-    wants = 'batch' in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
-    return (lambda m, k, b, g: method.after_step(m, k, batch=b, generator=g)) if wants else (lambda m, k, b, g: method.after_step(m, k))
+    if _after_takes_batch(type(method)): method.after_step(model, k, batch=batch, generator=generator)
+    else: method.after_step(model, k)
 
 def _call_back(callback, model, loop, done, ckpt, t0, cb_time, device):
     "Call `callback` with the run so far (training seconds measured after the GPU finished); return the seconds it took."
@@ -261,7 +265,7 @@ def train_step(model:nn.Module,   # the module whose parameters `opt` updates (n
     else: opt.step()
     if sched is not None: sched.step()
     if ema is not None: ema.update(model)
-    if hasattr(loss_fn, 'after_step'): _after_step(loss_fn)(model, step + 1, batch, generator)
+    if hasattr(loss_fn, 'after_step'): _after_step(loss_fn, model, step + 1, batch, generator)
     return loss
 
 # %% ../nbs/07_train.ipynb #n007
