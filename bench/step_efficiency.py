@@ -1,12 +1,12 @@
 """Training-step efficiency on a GPU: samples/s and the fraction of a measured bf16 matmul ceiling, per method and mode.
 
 For each method (EDM, CD, CT, iCT, CTM + DSM, LCM) and U-Net width (ch 64 and ch 128, 32×32, batch 512) one training step —
-the method's loss (online pass, and the target/teacher passes it needs), backward, fused AdamW, the method's after_step
-(EMA target, curriculum) — is timed in three modes, in the same run:
+`train.train_step`, the step `fit` takes: the method's loss (online pass, and the target/teacher passes it needs), backward,
+fused AdamW, the method's after_step (EMA target, curriculum) — is timed in three modes, in the same run:
 
 - `eager fp32`: the baseline;
 - `bf16 + compile`: bf16 autocast, channels-last, the whole loss (online, target and teacher passes and the distance)
-  compiled as one function, data on the device, no host synchronisation in the loop;
+  compiled as one function (the batch mean outside it), data on the device, no host synchronisation in the loop;
 - `bf16 + compile + CUDA graphs`: the same with `mode="reduce-overhead"` (CUDA graphs replay the launches).
 
 CTM is the exception: it draws its jump per batch and runs the teacher that many steps, so compiling its whole loss builds
@@ -30,6 +30,10 @@ first compiles every configuration in P processes at once into Inductor's on-dis
 configuration at a time, loads the compiled kernels instead of building them. Timings come only from the serial pass.
 
     python bench/step_efficiency.py [--methods edm cd ct ict ctm] [--chs 64 128] [--bs 512] [--steps 20] [--prewarm 4]
+    python bench/step_efficiency.py --device cpu --modes 'eager fp32' --chs 8 --bs 4 --steps 2 --results /tmp/smoke --out-dir /tmp/smoke   # a smoke test
+
+The runs stored before the step became `train_step` timed a copy of it: the same operations, with the batch mean inside the
+compiled function.
 """
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
@@ -44,20 +48,26 @@ from consistency_edu.ict import ICTLoss
 from consistency_edu.ctm import CTMModel, CTMLoss
 from consistency_edu.lcm import LCMModel, LCDLoss, alphas_cumprod
 from consistency_edu.latent import EpsNet
-from consistency_edu.experiments import write_result
+from consistency_edu.experiments import write_result, cpu_model
+from consistency_edu.train import train_step
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'edm': 'EDM', 'cd': 'CD (Heun teacher)', 'ct': 'CT', 'ict': 'iCT', 'ctm': 'CTM + DSM', 'lcm': 'LCM (LCD, guided DDIM teacher)'}
 MODES = ('eager fp32', 'bf16 + compile', 'bf16 + compile + CUDA graphs')
 
 
+def sync(dev):
+    if dev.type == 'cuda': torch.cuda.synchronize(dev)
+
+
 def ceiling(dev, n=8192, reps=20):
-    "Dense bf16 matmul TFLOP/s on this card."
-    a, b = torch.randn(n, n, device=dev, dtype=torch.bfloat16), torch.randn(n, n, device=dev, dtype=torch.bfloat16)
+    "Dense bf16 matmul TFLOP/s on this card (on a CPU, a smoke run: a small fp32 matmul)."
+    n, dt = (n, torch.bfloat16) if dev.type == 'cuda' else (256, torch.float32)
+    a, b = torch.randn(n, n, device=dev, dtype=dt), torch.randn(n, n, device=dev, dtype=dt)
     for _ in range(3): a @ b
-    torch.cuda.synchronize(); t = time.time()
+    sync(dev); t = time.time()
     for _ in range(reps): a @ b
-    torch.cuda.synchronize()
+    sync(dev)
     return 2 * n ** 3 * reps / (time.time() - t) / 1e12
 
 
@@ -88,22 +98,25 @@ def build(method, ch, dev):
     return model, loss
 
 
+class WholeLoss:
+    "A method whose whole loss (online, target and teacher passes and the distance) runs as one compiled function; its after_step stays eager."
+    def __init__(self, method, mode):
+        self.method, self.loss = method, torch.compile(getattr(method, 'loss', method), mode=mode)
+    def after_step(self, model, k): return self.method.after_step(model, k)
+
+
 def step_fn(model, loss, mode, opt):
-    amp, fn, net, cmode = mode != 'eager fp32', getattr(loss, 'loss', loss), model, 'reduce-overhead' if 'graphs' in mode else None
-    def compute(x):
-        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp): return fn(net, x, None).float().mean()
+    "The timed step: `train.train_step`, the step `fit` takes, with the loss compiled as one function in the compiled modes."
+    amp, cmode, fwd = None if mode == 'eager fp32' else 'bf16', 'reduce-overhead' if 'graphs' in mode else None, model
     if 'compile' in mode and isinstance(loss, CTMLoss):
         # CTM draws its jump (k) per batch and runs the teacher k steps: compiling the whole loss would build a graph per k.
         # Compile the networks instead, as fit does; CUDA graphs for the teacher only (graphing both fails in torch's graph trees).
-        net, loss.teacher = torch.compile(model), torch.compile(loss.teacher, mode=cmode)
-    elif 'compile' in mode: compute = torch.compile(compute, mode=cmode)
-    k, graphs = [0], 'graphs' in mode
+        fwd, loss.teacher = torch.compile(model), torch.compile(loss.teacher, mode=cmode)
+    elif 'compile' in mode:
+        loss = WholeLoss(loss, cmode) if hasattr(loss, 'after_step') else torch.compile(loss, mode=cmode)
+    k = [0]
     def step(x):
-        if graphs: torch.compiler.cudagraph_mark_step_begin()   # a new step: the last step's graph outputs may be overwritten
-        l = compute(x)
-        opt.zero_grad(set_to_none=True); l.backward(); opt.step()
-        k[0] += 1
-        if hasattr(loss, 'after_step'): loss.after_step(model, k[0])
+        l = train_step(model, loss, x, opt, None, fwd=fwd, amp=amp, step=k[0]); k[0] += 1
         return l
     return step
 
@@ -133,15 +146,18 @@ def run(method, ch, mode, bs, steps, dev):
     step = step_fn(model, loss, mode, opt)
     t = time.time()
     for _ in range(3): step(x)                                   # warm-up: compilation, CUDA graph capture, autotuning
-    torch.cuda.synchronize(); warm = time.time() - t
-    torch.cuda.reset_peak_memory_stats()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
+    sync(dev); warm = time.time() - t
+    if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats()
+    cuda = dev.type == 'cuda'
+    start, end = (torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) if cuda else (None, None)
+    t = start.record() if cuda else time.time()
     for _ in range(steps): l = step(x)
-    end.record(); torch.cuda.synchronize()
-    sec = start.elapsed_time(end) / 1000 / steps
+    if cuda: end.record()
+    sync(dev)
+    sec = (start.elapsed_time(end) / 1000 if cuda else time.time() - t) / steps
     assert torch.isfinite(l).item(), (method, mode)
-    return {'sec_per_step': sec, 'samples_per_s': bs / sec, 'warmup_s': warm, 'peak_gb': torch.cuda.max_memory_allocated() / 1e9}, (step, x)
+    peak = torch.cuda.max_memory_allocated() / 1e9 if dev.type == 'cuda' else float('nan')
+    return {'sec_per_step': sec, 'samples_per_s': bs / sec, 'warmup_s': warm, 'peak_gb': peak}, (step, x)
 
 
 def profile(step, x, n=5):
@@ -161,7 +177,7 @@ def profile(step, x, n=5):
 
 def plan(a):
     "(method, ch, modes) in timing order: every method at every width; the `--full` methods in every mode, the others eager fp32 and compiled with CUDA graphs."
-    return [(m, ch, a.modes if m in a.full else [a.modes[0], a.modes[-1]]) for m in a.methods for ch in a.chs]
+    return [(m, ch, a.modes if m in a.full else list(dict.fromkeys([a.modes[0], a.modes[-1]]))) for m in a.methods for ch in a.chs]
 
 
 def prewarm(a):
@@ -179,7 +195,7 @@ def prewarm(a):
 def measure(a, dev):
     "One run: the ceiling, then every planned (method, width, mode) in turn; returns the run's record."
     peak = ceiling(dev)
-    card = f"{torch.cuda.get_device_name()}, torch {torch.__version__}"
+    card = f"{torch.cuda.get_device_name() if dev.type == 'cuda' else cpu_model()}, torch {torch.__version__}"
     print(f'{card}: bf16 matmul ceiling {peak:.0f} TFLOP/s', flush=True)
     rows, best = [], None
     for method, ch, modes in plan(a):
@@ -197,7 +213,7 @@ def measure(a, dev):
             if method == 'ict' and ch == max(a.chs) and (best is None or r['tflops'] > best[0]['tflops']): best = (r, keep)
             torch.cuda.empty_cache(); torch._dynamo.reset()
     return {'card': card, 'date': time.strftime('%Y-%m-%d'), 'ceiling_tflops': peak, 'bs': a.bs, 'rows': rows,
-            'profile': profile(*best[1]) | {'ch': best[0]['ch'], 'mode': best[0]['mode']} if best else None}
+            'profile': profile(*best[1]) | {'ch': best[0]['ch'], 'mode': best[0]['mode']} if best and dev.type == 'cuda' else None}
 
 
 def graphed(r):
@@ -236,11 +252,14 @@ def main():
     ap.add_argument('--warm-only', nargs=3, metavar=('METHOD', 'CH', 'MODE'), help=argparse.SUPPRESS)
     ap.add_argument('--append', action='store_true', help='add this run to the results file as a further run (another card or methods) instead of replacing it')
     ap.add_argument('--render', action='store_true', help='only rewrite the markdown from the results file')
+    ap.add_argument('--device', default='cuda', help="'cpu' only to smoke-test the script with --modes 'eager fp32' (its timings are not the table's)")
+    ap.add_argument('--results', default=str(ROOT/'bench'/'results'), help='folder of the results file')
     ap.add_argument('--modes', nargs='+', default=list(MODES)); ap.add_argument('--out-dir', default=str(ROOT/'nbs')); ap.add_argument('--name', default='step_efficiency')
     a = ap.parse_args()
-    path, md_path = ROOT/'bench'/'results'/f'{a.name}.json', Path(a.out_dir)/f'_{a.name}.md'
+    path, md_path = Path(a.results)/f'{a.name}.json', Path(a.out_dir)/f'_{a.name}.md'
     if not a.render:
-        dev = torch.device('cuda')
+        dev = torch.device(a.device)
+        if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('step_efficiency.py measures GPU steps: no CUDA device visible')
         setup()
         if a.warm_only:
             m, ch, mode = a.warm_only
