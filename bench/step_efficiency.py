@@ -132,8 +132,9 @@ def batch(method, bs, dev, channels_last=False):
 def flops(method, ch, bs, dev):
     model, loss = build(method, ch, dev)
     x = batch(method, bs, dev)
+    x, cond = (x[0], {'class_labels': x[1]}) if isinstance(x, tuple) else (x, {})   # labelled data: labels as class_labels, as fit passes them
     with FlopCounterMode(display=False) as fc:
-        getattr(loss, 'loss', loss)(model, x, None).mean().backward()
+        getattr(loss, 'loss', loss)(model, x, None, **cond).mean().backward()
     return fc.get_total_flops()
 
 

@@ -8,10 +8,10 @@ import argparse
 from pathlib import Path
 import torch
 from .core import default_device
-from .recipes import METHODS, DEMO_METHODS, demo, train_model, load_model, sample_model, save_samples
+from .recipes import METHODS, DEMO_METHODS, recipe, demo, train_model, load_model, sample_model, save_samples
 
 # %% auto #0
-__all__ = ['COUNT', 'NONNEG', 'POS', 'main']
+__all__ = ['COUNT', 'NONNEG', 'POS', 'PIPELINE_OPTIONS', 'main']
 
 # %% ../nbs/92_cli.ipynb #c020
 def _lora_arg(s:str):
@@ -30,6 +30,8 @@ def _number(kind, lo:float, strict:bool=False):
     return parse
 
 COUNT, NONNEG, POS = _number(int, 1), _number(int, 0), _number(float, 0, strict=True)
+
+PIPELINE_OPTIONS = {'ae_steps': 'ae_steps', 'teacher_steps': 'teacher_steps', 'rank': 'rank', 'w': 'guidance'}   # pipeline keyword -> `train` option
 
 def main(argv=None):
     "Entry point of the `consistency-edu` command."
@@ -70,11 +72,11 @@ def main(argv=None):
                     help='lcm only, repeatable: add a LoRA file (lcm_lora.pt, a style LoRA) to the teacher with this weight (default 1)')
     args = p.parse_args(argv)
     if args.cmd == 'train':
-        stages = {k: v for k, v in (('ae_steps', args.ae_steps), ('teacher_steps', args.teacher_steps)) if v is not None}
-        if stages and args.method not in ('lcm', 'lcm-lora'): p.error("--ae-steps and --teacher-steps apply to --method lcm and lcm-lora only")
-        lora_kw = {k: v for k, v in (('rank', args.rank), ('w', args.guidance)) if v is not None}
-        if lora_kw and args.method != 'lcm-lora': p.error("--rank and --guidance apply to --method lcm-lora only")
-        stages.update(lora_kw)
+        stages = {k: getattr(args, a) for k, a in PIPELINE_OPTIONS.items() if getattr(args, a) is not None}
+        for k in stages:                                 # which methods take which option: the registry says
+            if k not in METHODS[args.method].options:
+                users = ' and '.join(m for m, r in METHODS.items() if k in r.options)
+                p.error(f"--{PIPELINE_OPTIONS[k].replace('_', '-')} applies to --method {users} only")
         try:
             train_model(args.method, args.data, args.out, steps=args.steps, teacher=args.teacher, root=args.root, download=args.download,
                         bs=args.bs, lr=args.lr, device=args.device, progress=not args.quiet, resume=args.resume, amp=args.amp, compile=args.compile,
@@ -85,8 +87,10 @@ def main(argv=None):
         dev = torch.device(args.device) if args.device else default_device()
         try: model, info = load_model(args.model, dev)
         except FileNotFoundError as e: p.error(str(e))
-        if args.method is not None and args.method != info['method'] and (args.method, info['method']) != ('lcm', 'lcm-lora'): p.error(f"--method {args.method}: {args.model} holds a {info['method']!r} model")
-        nfe = args.steps or args.nfe or (4 if info['method'] in ('lcm', 'lcm-lora') else 35)
+        try: r = recipe(info['method'])
+        except ValueError as e: p.error(f"{args.model}: {e}")
+        if args.method is not None and args.method not in (info['method'], r.samples_as): p.error(f"--method {args.method}: {args.model} holds a {info['method']!r} model")
+        nfe = args.steps or args.nfe or r.nfe
         try: x = sample_model(model, info['method'], info['shape'], n=args.n, nfe=nfe, taus=args.taus, device=dev, gamma=args.gamma,
                               guidance=args.guidance, label=args.label, loras=[_lora_arg(s) for s in args.lora])
         except FileNotFoundError as e: p.error(str(e))

@@ -178,8 +178,8 @@ def _ctm(**kw):
     def build(gm, teacher, steps):
         m = CTMModel(MLP(in_dim=gm.dim, hidden=128, depth=3, n_extra=1))
         if not kw.get('free'): _from(m, teacher)
-        kw_ = {**kw, 'gan_start': steps // 3, 'shape': (gm.dim,)} if kw.get('gan') else kw
-        return m, CTMLoss(m, teacher=None if kw.get('free') else teacher, N=18, **{k: v for k, v in kw_.items() if k != 'free'}), _SLOW_EMA, True
+        ctm_kw = {**kw, 'gan_start': steps // 3, 'shape': (gm.dim,)} if kw.get('gan') else kw
+        return m, CTMLoss(m, teacher=None if kw.get('free') else teacher, N=18, **{k: v for k, v in ctm_kw.items() if k != 'free'}), _SLOW_EMA, True
     return build
 
 ORACLE_ROWS = {
@@ -563,7 +563,7 @@ def lcm_lora_experiment(ae_steps:int=1500, teacher_steps:int=2000, lcd_steps:int
     t0 = time.time()
     (xtr, ytr), (xte, yte) = load_digits('train'), load_digits('test')
     dev = torch.device(device) if device is not None else torch.device('cpu')
-    plain, thick_ = DigitsScore(block=block), DigitsScore(ref=thick(xtr), held_out=thick(xte), block=block)
+    plain, thick_score = DigitsScore(block=block), DigitsScore(ref=thick(xtr), held_out=thick(xte), block=block)
     ae = train_autoencoder(torch.cat([xtr, thick(xtr)]), ae_steps, ch=ch, seed=seed, device=dev, progress=progress)
     z, z_thick, yd = ae.encode(xtr.to(dev)), ae.encode(thick(xtr).to(dev)), ytr.to(dev)
     teacher, _ = train_latent_teacher(z, yd, teacher_steps, bs=bs, ch=ch, seed=seed, device=dev, progress=progress)
@@ -575,16 +575,16 @@ def lcm_lora_experiment(ae_steps:int=1500, teacher_steps:int=2000, lcd_steps:int
     zT = torch.randn(len(labels), *z.shape[1:], generator=torch.Generator().manual_seed(seed + 1)).to(dev)
     g = lambda: torch.Generator(dev).manual_seed(seed + 2)
     lab, ts4 = labels.to(dev), lcm_timesteps(4)
-    lcm4 = lambda f: ae.decode(sample_lcm(f, zT, ts4, ac, generator=g(), class_labels=lab, w=w))
-    ddim50 = lambda e: ae.decode(sample_ddim_guided(e, zT, lcm_timesteps(50), ac, w, lab))
+    lcm4 = lambda f: ae.decode(sample_lcm(f, zT, ts4, generator=g(), class_labels=lab, w=w))
+    ddim50 = lambda e: ae.decode(sample_ddim_guided(e, zT, lcm_timesteps(50), ac=ac, w=w, class_labels=lab))
     out = {'w': w, 'rank': rank, 'classifier': plain.classifier,
            'trainable': {'full LCM': count_params(full.net.requires_grad_(True)), 'LCM-LoRA': sum(p.numel() for p in lora_parameters(lora.net, 'lcm'))},
            'teacher DDIM-50': _lora_score(ddim50(teacher), labels, plain), 'full LCM, 4 steps': _lora_score(lcm4(full), labels, plain),
            'base + τ_LCM, 4 steps': _lora_score(lcm4(lora), labels, plain)}
     full.requires_grad_(False)
     style_teacher = EpsNet(combine(teacher.net, {'style': style}), teacher.T)
-    out['style teacher DDIM-50 (vs thick digits)'] = _lora_score(ddim50(style_teacher), labels, thick_)
-    out['grid'] = {f'{l1:g},{l2:g}': _lora_score(lcm4(LCMModel(combine(teacher.net, {'style': style, 'lcm': lora}, {'style': l1, 'lcm': l2}), ac)), labels, thick_)
+    out['style teacher DDIM-50 (vs thick digits)'] = _lora_score(ddim50(style_teacher), labels, thick_score)
+    out['grid'] = {f'{l1:g},{l2:g}': _lora_score(lcm4(LCMModel(combine(teacher.net, {'style': style, 'lcm': lora}, {'style': l1, 'lcm': l2}), ac)), labels, thick_score)
                    for l1 in grid for l2 in grid}
     out['seconds'] = {'total': time.time() - t0, 'full LCM': r_full.seconds, 'LCM-LoRA': r_lora.seconds, 'style LoRA': r_style.seconds}
     return out

@@ -6,11 +6,14 @@
 from __future__ import annotations
 import torch
 from torch import nn, Tensor
+from tqdm.auto import trange as _trange
 import torch.nn.functional as F
 from .core import append_dims, check_tensor, randn_like
+from .ode import check_model
 from .nets import UNet, init_from
 from .train import fit
-from .lcm import alphas_cumprod, ddim_step_vp, guided_eps, lcm_timesteps, x0_from_eps, LCMModel, LCDLoss, sample_lcm
+from .lcm import (alphas_cumprod, check_timesteps, ddim_step_vp, guided_eps, lcm_timesteps, vp_schedule, x0_from_eps,
+                                 LCMModel, LCDLoss, sample_lcm)
 
 # %% auto #0
 __all__ = ['Autoencoder', 'ae_loss', 'train_autoencoder', 'EpsNet', 'eps_loss', 'sample_ddim_guided', 'latent_unet',
@@ -75,14 +78,20 @@ def eps_loss(model:EpsNet, batch, generator=None, ac:Tensor|None=None, p_uncond:
 
 # %% ../nbs/17_latent.ipynb #x74b731
 @torch.no_grad()
-def sample_ddim_guided(eps_model, z:Tensor, timesteps, ac:Tensor, w:float=0., class_labels=None):
-    "DDIM (eta = 0) on the VP schedule through the descending integer `timesteps`, guided with scale w (LCM's convention); returns x0."
-    ts = [int(t) for t in timesteps]
-    for i, t in enumerate(ts):
-        tt = torch.full((z.shape[0],), t, device=z.device, dtype=torch.long)
-        e = eps_model(z, tt) if class_labels is None else guided_eps(eps_model(z, tt, class_labels), eps_model(z, tt), w)
+def sample_ddim_guided(model, x:Tensor, timesteps, *, generator=None, callback=None, progress:bool=False, ac:Tensor|None=None,
+                       w:float=0., class_labels=None, **cond):
+    "DDIM (eta = 0) of an eps-`model` through the descending integer `timesteps`, guided with scale `w` (LCM's convention) given `class_labels`; returns x0. Deterministic: `generator` is taken for the samplers' common call only."
+    check_model(model); check_tensor(x, 'x', min_ndim=2)
+    ac = vp_schedule(model, ac)
+    ts = check_timesteps(timesteps, len(ac))
+    z = x
+    for i in _trange(len(ts), disable=not progress, leave=False):
+        tt = torch.full((z.shape[0],), ts[i], device=z.device, dtype=torch.long)
+        e = model(z, tt, **cond) if class_labels is None else guided_eps(model(z, tt, class_labels=class_labels, **cond), model(z, tt, **cond), w)
+        if callback: callback(dict(x=z, i=i, t=ts[i], t_next=ts[i + 1] if i + 1 < len(ts) else None, denoised=x0_from_eps(z, tt, e, ac)))
         if i + 1 == len(ts): return x0_from_eps(z, tt, e, ac)
         z = ddim_step_vp(e, z, tt, torch.full_like(tt, ts[i + 1]), ac)
+
 
 # %% ../nbs/17_latent.ipynb #x4e8bc4
 def latent_unet(latent_shape, num_classes:int=10, ch:int=32, n_extra:int=0):
@@ -102,12 +111,12 @@ def train_latent_teacher(z:Tensor, y:Tensor, steps:int=2000, bs:int=256, lr:floa
     return res.ema.eval().requires_grad_(False), res
 
 # %% ../nbs/17_latent.ipynb #xcafe64
-def train_lcm(teacher:EpsNet, z:Tensor, y:Tensor, steps:int=1000, k:int=20, w_min:float=0., w_max:float=4., bs:int=256, lr:float=1e-4,
+def train_lcm(teacher:EpsNet, z:Tensor, y:Tensor, steps:int=1000, k:int=20, w_range:tuple=(0., 4.), bs:int=256, lr:float=1e-4,
               metric:str='l2', mu:float=0.95, seed:int=0, device=None, progress:bool=False, **fit_kw):
     "Latent consistency distillation of an eps-`teacher` on latents `z`, labels `y`: returns (the LCMModel, fit's result)."
     torch.manual_seed(seed)
     student = LCMModel(init_from(latent_unet(z.shape[1:], teacher.net.num_classes, teacher.net.inp.out_channels, n_extra=1), teacher.net), alphas_cumprod(teacher.T))
-    method = LCDLoss(student, teacher, k=k, w_min=w_min, w_max=w_max, mu=mu, metric=metric)
+    method = LCDLoss(student, teacher, k=k, w_range=w_range, mu=mu, metric=metric)
     res = fit(student, method, (z, y), steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10), schedule='cosine', seed=seed,
               device=device, progress=progress, **fit_kw)
     return student.eval().requires_grad_(False), res
@@ -132,10 +141,10 @@ class LatentLCM(nn.Module):
         if w < 0: raise ValueError(f"`w` (the guidance scale) must be >= 0, got {w}")
         ts = lcm_timesteps(steps)
         if z is None: z = torch.randn(len(labels), *self.latent_shape, generator=generator, device=generator.device if generator is not None else 'cpu').to(dev)
-        if teacher: z0 = sample_ddim_guided(self.teacher, z, ts, self.lcm.ac, w, labels)
+        if teacher: z0 = sample_ddim_guided(self.teacher, z, ts, ac=self.lcm.ac, w=w, class_labels=labels)
         else:
             g = generator if generator is None or generator.device == z.device else torch.Generator(z.device).manual_seed(generator.initial_seed())
-            z0 = sample_lcm(self.lcm, z, ts, self.lcm.ac, generator=g, class_labels=labels, w=w)
+            z0 = sample_lcm(self.lcm, z, ts, generator=g, class_labels=labels, w=w)
         return self.ae.decode(z0)
 
 # %% ../nbs/17_latent.ipynb #x98a611

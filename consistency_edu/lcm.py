@@ -8,14 +8,15 @@ import math
 import numpy as np
 import torch
 from torch import Tensor
+from tqdm.auto import trange as _trange
 from .core import EMA, append_dims, check_tensor, randn_like
 from .ode import check_model
 from .consistency import ConsistencyMethod, distance
 
 # %% auto #0
 __all__ = ['alphas_cumprod', 'vp_sigmas', 'x0_from_eps', 'ddim_step_vp', 'EpsFromDenoiser', 'DenoiserFromEps', 'guided_eps',
-           'lcm_scalings', 'lcm_consistency', 'guidance_scale_embedding', 'lcm_timesteps', 'sample_lcm', 'LCMModel',
-           'lcd_pairs', 'LCDLoss']
+           'lcm_scalings', 'lcm_consistency', 'guidance_scale_embedding', 'lcm_timesteps', 'vp_schedule',
+           'check_timesteps', 'sample_lcm', 'LCMModel', 'lcd_pairs', 'LCDLoss']
 
 # %% ../nbs/16_lcm.ipynb #c005
 def alphas_cumprod(T:int=1000, beta_start:float=0.00085, beta_end:float=0.012):
@@ -100,18 +101,33 @@ def lcm_timesteps(n:int, T:int=1000, original_steps:int=50):
     return origin[np.floor(np.linspace(0, original_steps, n, endpoint=False)).astype(np.int64)].tolist()
 
 # %% ../nbs/16_lcm.ipynb #c020
-@torch.no_grad()
-def sample_lcm(f, z:Tensor, timesteps, ac:Tensor, generator=None, **cond):
-    "LCM multistep sampling: `x0 = f(z, t, **cond)` at each timestep, re-noised with fresh noise to the next one (none after the last)."
-    check_model(f); check_tensor(z, 'z', min_ndim=2)
+def vp_schedule(model, ac:Tensor|None=None) -> Tensor:
+    "The schedule a VP sampler steps on: `ac` when given, else the model's own (`model.ac`, or the default schedule of its `T` steps)."
+    if ac is not None: return ac
+    if isinstance(getattr(model, 'ac', None), Tensor): return model.ac
+    if isinstance(getattr(model, 'T', None), int): return alphas_cumprod(model.T)
+    raise ValueError("`ac` (the VP schedule, alphas_cumprod) is required: the model has neither `ac` nor `T`")
+
+def check_timesteps(timesteps, T:int) -> list:
+    "The descending integer timesteps of a VP sampler, checked against a `T`-step schedule."
     ts = [int(t) for t in timesteps]
-    if not ts or any(b >= a for a, b in zip(ts, ts[1:])) or ts[-1] < 0 or ts[0] >= len(ac):
-        raise ValueError(f"`timesteps` must be strictly decreasing integers in [0, {len(ac) - 1}], got {ts}")
-    for i, t in enumerate(ts):
-        x0 = f(z, torch.full((z.shape[0],), t, device=z.device, dtype=torch.long), **cond)
+    if not ts or any(b >= a for a, b in zip(ts, ts[1:])) or ts[-1] < 0 or ts[0] >= T:
+        raise ValueError(f"`timesteps` must be strictly decreasing integers in [0, {T - 1}], got {ts}")
+    return ts
+
+@torch.no_grad()
+def sample_lcm(model, x:Tensor, timesteps, *, generator=None, callback=None, progress:bool=False, ac:Tensor|None=None, **cond):
+    "LCM multistep sampling: `x0 = model(x, t, **cond)` at each descending integer timestep, re-noised with fresh noise to the next one (none after the last)."
+    check_model(model); check_tensor(x, 'x', min_ndim=2)
+    ac = vp_schedule(model, ac)
+    ts = check_timesteps(timesteps, len(ac))
+    for i in _trange(len(ts), disable=not progress, leave=False):
+        x0 = model(x, torch.full((x.shape[0],), ts[i], device=x.device, dtype=torch.long), **cond)
+        if callback: callback(dict(x=x, i=i, t=ts[i], t_next=ts[i + 1] if i + 1 < len(ts) else None, denoised=x0))
         if i + 1 == len(ts): return x0
         a = ac[ts[i + 1]].item()
-        z = a ** 0.5 * x0 + (1 - a) ** 0.5 * randn_like(z, generator)
+        x = a ** 0.5 * x0 + (1 - a) ** 0.5 * randn_like(x, generator)
+
 
 # %% ../nbs/16_lcm.ipynb #x706a3d
 class LCMModel(torch.nn.Module):
@@ -138,24 +154,30 @@ def lcd_pairs(B:int, k:int=20, T:int=1000, generator=None, device=None):
 
 # %% ../nbs/16_lcm.ipynb #x4daeb7
 class LCDLoss(ConsistencyMethod):
-    "Latent consistency distillation (Luo et al. 2023, Algorithm 1): guided DDIM teacher step over k timesteps, w ~ U[w_min, w_max], EMA target."
-    def __init__(self, model:LCMModel, teacher_eps, k:int=20, w_min:float=0., w_max:float=4., mu:float=0.95, metric:str='l2', c:float|None=None):
+    "Latent consistency distillation (Luo et al. 2023, Algorithm 1): guided DDIM teacher step over k timesteps, w ~ U[w_range], EMA target."
+    def __init__(self, model:LCMModel, teacher_eps, k:int=20, w_range:tuple=(0., 4.), mu:float=0.95, metric:str='l2', c:float|None=None):
         check_model(teacher_eps)
-        if not 0 <= w_min <= w_max: raise ValueError(f"need 0 <= `w_min` <= `w_max`, got {w_min}, {w_max}")
+        w_min, w_max = map(float, w_range)
+        if not 0 <= w_min <= w_max < math.inf: raise ValueError(f"`w_range` must be (w_min, w_max) with 0 <= w_min <= w_max, got {tuple(w_range)}")
         lcd_pairs(1, k, model.T)                                              # validates k
-        self.teacher, self.k_skip, self.w, self.mu0, self.metric, self.c = teacher_eps, k, (w_min, w_max), mu, metric, c
+        self.teacher, self.k_skip, self.w_range, self.mu0, self.metric, self.c = teacher_eps, k, (w_min, w_max), mu, metric, c
         self.target = EMA(model, mu)
-    def levels(self, k:int=0): return torch.arange(self.k_skip - 1, self.target.model.T, self.k_skip)
+    def timesteps(self): return torch.arange(self.k_skip - 1, self.target.model.T, self.k_skip)
+    def levels(self, k:int=0):
+        "The ascending noise levels of the k-skipping grid (VE sigmas of its timesteps, as every method's levels are)."
+        return vp_sigmas(self.target.model.ac)[self.timesteps()]
     def mu(self, k:int=0): return self.mu0
-    def loss(self, model, batch, generator=None):
-        "One value per sample of a batch (x0, class labels)."
-        x0, c = batch
+    def loss(self, model, x0:Tensor, generator=None, class_labels=None, **cond):
+        "One value per sample; `class_labels` are required (the guided teacher needs them). `fit` passes a data set's labels here."
+        if class_labels is None: raise ValueError("`class_labels` are required: LCD distils a classifier-free guided teacher")
+        c = class_labels
         hi, lo = lcd_pairs(x0.shape[0], self.k_skip, model.T, generator, x0.device)
         dev = generator.device if generator is not None else x0.device
-        w = (torch.rand(x0.shape[0], generator=generator, device=dev).to(x0) * (self.w[1] - self.w[0]) + self.w[0])
+        w = (torch.rand(x0.shape[0], generator=generator, device=dev).to(x0) * (self.w_range[1] - self.w_range[0]) + self.w_range[0])
         a = append_dims(model.ac[hi].to(x0), x0.ndim)
         z = a.sqrt() * x0 + (1 - a).sqrt() * randn_like(x0, generator)
         with torch.no_grad():
-            z_lo = ddim_step_vp(guided_eps(self.teacher(z, hi, class_labels=c), self.teacher(z, hi), w), z, hi, lo, model.ac)
+            z_lo = ddim_step_vp(guided_eps(self.teacher(z, hi, class_labels=c, **cond), self.teacher(z, hi, **cond), w), z, hi, lo, model.ac)
             tgt = self.target.model(z_lo, lo, c, w)
         return distance(model(z, hi, c, w), tgt, self.metric, self.c)
+

@@ -24,7 +24,7 @@ def train_lcm_lora(teacher:EpsNet, z:Tensor, y:Tensor, steps:int=1000, rank:int=
     if w < 0: raise ValueError(f"`w` (the guidance scale) must be >= 0, got {w}")
     torch.manual_seed(seed)
     student = LCMModel(inject_lora(copy.deepcopy(teacher.net), rank, name='lcm'), alphas_cumprod(teacher.T))
-    res = fit(student, LCDLoss(student, teacher, k=k, w_min=w, w_max=w, mu=0., metric=metric), (z, y), steps=steps, bs=bs, lr=lr,
+    res = fit(student, LCDLoss(student, teacher, k=k, w_range=(w, w), mu=0., metric=metric), (z, y), steps=steps, bs=bs, lr=lr,
               warmup=min(100, steps // 10), schedule='cosine', seed=seed, device=device, progress=progress, **fit_kw)
     return student.eval().requires_grad_(False), res
 

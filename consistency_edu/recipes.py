@@ -48,6 +48,9 @@ class Recipe:
     pipeline: Callable|None = None  # pipeline(x, y, steps, **kw) -> model: a method with stages of its own (LCM: autoencoder, teacher, LCD)
     build: Callable|None = None     # build(shape) -> the untrained model, where it is not model(make_net(shape))
     init_from_teacher: bool = False # start the student's net from the teacher's weights (the CD and CTM papers' code does)
+    options: tuple = ()             # the pipeline's own settings the command line may pass (keyword names of `pipeline`)
+    nfe: int = 35                   # the default sampling budget (evaluations; LCM: steps)
+    samples_as: str|None = None     # another method name its files answer to (an LCM-LoRA file samples as an LCM)
 
 def _heun(m, z, nfe, taus, gamma, seed): return sample_at_nfe(m, 'heun', nfe, z)[0]
 def _gamma(m, z, nfe, taus, gamma, seed):
@@ -67,8 +70,9 @@ METHODS = {
     'ict': Recipe('iCT', ConsistencyModel, _ict, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, dropout=0.1, sample_ema=True),
     'ctm': Recipe('CTM', CTMModel, _ctm, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, needs_teacher=True, sample_ema=True,
                   n_extra=1, sample=_gamma, as_consistency=CTMAsConsistency, init_from_teacher=True),
-    'lcm': Recipe('LCM', None, None, pipeline=train_latent_lcm, build=LatentLCM),
-    'lcm-lora': Recipe('LCM-LoRA', None, None, pipeline=train_latent_lcm_lora, build=LatentLCM),
+    'lcm': Recipe('LCM', None, None, pipeline=train_latent_lcm, build=LatentLCM, options=('ae_steps', 'teacher_steps'), nfe=4),
+    'lcm-lora': Recipe('LCM-LoRA', None, None, pipeline=train_latent_lcm_lora, build=LatentLCM, options=('ae_steps', 'teacher_steps', 'rank', 'w'),
+                       nfe=4, samples_as='lcm'),
 }
 
 def recipe(method:str):

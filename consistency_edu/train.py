@@ -185,9 +185,15 @@ def _rank_mean(loss:Tensor, world:int):
     v = loss.detach().clone(); torch.distributed.all_reduce(v)
     return v / world
 
+def _method_loss(method, fwd, batch, g):
+    "A method's loss on a batch: `loss(model, x0, generator)`, or on labelled data (x0, labels) `loss(model, x0, generator, class_labels=labels)`."
+    if not isinstance(batch, (tuple, list)): return method.loss(fwd, batch, g)
+    if len(batch) != 2: raise ValueError(f"a method trains on `data` = x0 or (x0, class labels), got a tuple of {len(batch)} tensors")
+    return method.loss(fwd, batch[0], g, class_labels=batch[1])
+
 def _loss(loss_fn, fwd, batch, g, device, dtype):
     with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-        per_sample = getattr(loss_fn, 'loss', loss_fn)(fwd, batch, g)
+        per_sample = _method_loss(loss_fn, fwd, batch, g) if hasattr(loss_fn, 'loss') else loss_fn(fwd, batch, g)
     if not isinstance(per_sample, Tensor) or per_sample.ndim != 1:
         raise ValueError(f"`loss_fn` must return one loss per sample (shape (B,)), got {getattr(per_sample, 'shape', type(per_sample))}")
     return per_sample.float().mean()
