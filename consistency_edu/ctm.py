@@ -17,7 +17,7 @@ from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, dista
 
 # %% auto #0
 __all__ = ['check_ts', 'ExactTrajectoryFunction', 'CTMModel', 'CTMAsConsistency', 'CTMAsDenoiser', 'ctm_max_k', 'draw_ctm_levels',
-           'ctm_grid', 'teacher_steps', 'ctm_pair', 'ctm_loss', 'ctm_dsm_sigmas', 'dsm_loss', 'last_layer',
+           'ctm_grid', 'teacher_solve', 'ctm_pair', 'ctm_loss', 'ctm_dsm_sigmas', 'dsm_loss', 'last_layer',
            'adaptive_weight', 'make_discriminator', 'CTMLoss', 'sample_gamma']
 
 # %% ../nbs/15_ctm.ipynb #c005
@@ -98,17 +98,17 @@ def ctm_max_k(N:int, max_k:int|None=None) -> int:
     return M
 
 def draw_ctm_levels(N:int, B:int, generator=None, max_k:int|None=None):
-    "Grid indices (n, k, m) of CTM's `t = sigma_n > u = sigma_{n+k} >= s = sigma_m`: P(k) ∝ k on 1..max_k (default N - 1; one k per batch), n, m uniform."
+    "Grid indices (n, j, m) of CTM's `t = sigma_n > u = sigma_{n+j} >= s = sigma_m`: P(j) ∝ j on 1..max_k (default N - 1; one j per batch), n, m uniform."
     if N < 2: raise ValueError(f"`N` must be >= 2, got {N}")
     if B < 1: raise ValueError(f"`B` must be >= 1, got {B}")
     M = ctm_max_k(N, max_k)
     dev = generator.device if generator is not None else torch.device('cpu')
-    # k sets how many teacher steps run, so the host reads it: drawn on the CPU (from `generator` if it is a CPU one, else
+    # j sets how many teacher steps run, so the host reads it: drawn on the CPU (from `generator` if it is a CPU one, else
     # from torch's global generator) the read does not wait for the GPU
-    k = int(torch.multinomial(torch.arange(1, M + 1, dtype=torch.float32), 1, generator=generator if dev.type == 'cpu' else None)) + 1
-    n = torch.randint(0, N - k, (B,), generator=generator, device=dev)
-    m = n + k + (torch.rand(B, generator=generator, device=dev) * (N - n - k)).long().clamp_max(N - 1 - n - k)
-    return n, k, m
+    j = int(torch.multinomial(torch.arange(1, M + 1, dtype=torch.float32), 1, generator=generator if dev.type == 'cpu' else None)) + 1
+    n = torch.randint(0, N - j, (B,), generator=generator, device=dev)
+    m = n + j + (torch.rand(B, generator=generator, device=dev) * (N - n - j)).long().clamp_max(N - 1 - n - j)
+    return n, j, m
 
 # %% ../nbs/15_ctm.ipynb #x81b0d6
 def ctm_grid(N:int, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX, rho:float=7.):
@@ -117,27 +117,27 @@ def ctm_grid(N:int, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX, rho:fl
     return get_sigmas_karras(N, sigma_min, sigma_max, rho)[:-1]
 
 @torch.no_grad()
-def teacher_steps(teacher, x:Tensor, grid:Tensor, n:Tensor, k:int, **cond):
-    "k Heun steps of the teacher from grid[n] to grid[n + k] (per-sample indices n)."
-    for i in range(k): x = heun_step(teacher, x, grid[n + i], grid[n + i + 1], to_zero=False, **cond)
+def teacher_solve(teacher, x:Tensor, grid:Tensor, n:Tensor, j:int, **cond):
+    "j Heun steps of the teacher from grid[n] to grid[n + j] (per-sample indices n)."
+    for i in range(j): x = heun_step(teacher, x, grid[n + i], grid[n + i + 1], to_zero=False, **cond)
     return x
 
 # %% ../nbs/15_ctm.ipynb #c020
-def ctm_pair(model:nn.Module, target:nn.Module, x0:Tensor, grid:Tensor, n:Tensor, k:int, m:Tensor, teacher=None, generator=None, **cond):
+def ctm_pair(model:nn.Module, target:nn.Module, x0:Tensor, grid:Tensor, n:Tensor, j:int, m:Tensor, teacher=None, generator=None, **cond):
     "(x_est, x_target) of the CTM loss; gradient through x_est's inner G only (the target's weights are frozen)."
-    t, u, s = grid[n], grid[n + k], grid[m]
+    t, u, s = grid[n], grid[n + j], grid[m]
     lo = torch.full_like(s, sigma_range(model)[0])
     x_t = x0 + append_dims(t, x0.ndim) * randn_like(x0, generator)
     x_est = target(model(x_t, t, s, **cond), s, lo, **cond)
     with torch.no_grad():
-        x_u = teacher_steps(teacher, x_t, grid, n, k, **cond) if teacher is not None else target(x_t, t, u, **cond)
+        x_u = teacher_solve(teacher, x_t, grid, n, j, **cond) if teacher is not None else target(x_t, t, u, **cond)
         x_target = target(model(x_u, u, s, **cond), s, lo, **cond)
     return x_est, x_target
 
-def ctm_loss(model:nn.Module, target:nn.Module, x0:Tensor, grid:Tensor, n:Tensor, k:int, m:Tensor, teacher=None, metric:str='l2',
+def ctm_loss(model:nn.Module, target:nn.Module, x0:Tensor, grid:Tensor, n:Tensor, j:int, m:Tensor, teacher=None, metric:str='l2',
              c:float|None=None, lpips=None, generator=None, **cond):
     "d(x_est, x_target) of CTM (Kim et al. 2024, eq. 8), one value per sample."
-    return distance(*ctm_pair(model, target, x0, grid, n, k, m, teacher, generator, **cond), metric, c, lpips)
+    return distance(*ctm_pair(model, target, x0, grid, n, j, m, teacher, generator, **cond), metric, c, lpips)
 
 # %% ../nbs/15_ctm.ipynb #x9f13ed
 def ctm_dsm_sigmas(B:int, generator=None, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX, rho:float=7., P_mean:float=-1.2,
@@ -207,9 +207,9 @@ class CTMLoss(ConsistencyMethod):
 # %% ../nbs/15_ctm.ipynb #x4d9bb5
 @patch
 def _pair(self:CTMLoss, model, x0, generator, **cond):
-    n, k, m = draw_ctm_levels(self.N, x0.shape[0], generator, self.max_k)
+    n, j, m = draw_ctm_levels(self.N, x0.shape[0], generator, self.max_k)
     grid = self.on_device(self.grid, x0)
-    return ctm_pair(model, self.target.model, x0, grid, n.to(x0.device), k, m.to(x0.device), self.teacher, generator, **cond)
+    return ctm_pair(model, self.target.model, x0, grid, n.to(x0.device), j, m.to(x0.device), self.teacher, generator, **cond)
 
 @patch
 def loss(self:CTMLoss, model:nn.Module, x0:Tensor, generator=None, **cond):
