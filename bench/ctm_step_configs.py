@@ -16,12 +16,10 @@ split a step's time between the teacher, the CTM passes and the DSM term.
 """
 import json, sys, torch
 from pathlib import Path
-from consistency_edu.experiments import provenance, write_json
+from consistency_edu.experiments import provenance, write_json, digits_student, digits_unet, train_digits_teacher
 from consistency_edu.toy import load_digits
-from consistency_edu.nets import UNet
-from consistency_edu.edm import Denoiser, edm_loss
+from consistency_edu.edm import Denoiser
 from consistency_edu.train import fit
-from consistency_edu.recipes import digits_student
 
 RES = Path(__file__).resolve().parents[1]/'bench'/'results'/'ctm_step_configs.json'
 
@@ -31,10 +29,9 @@ def main(cfg, steps=100, sync=10, pre=0, max_k=0, dsm='adaptive'):
         if hasattr(torch._dynamo.config, k): setattr(torch._dynamo.config, k, 64)
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     x = load_digits('train', size=16)[0].to(dev)
-    unet = lambda **kw: UNet(in_ch=1, ch=32, ch_mult=(1, 2, 2), num_res=1, **kw)
+    unet = lambda **kw: digits_unet(32, **kw)
     if pre:                                                    # the teacher trained first in this process, under CUDA graphs
-        rt = fit(Denoiser(unet()), lambda m, xb, g: edm_loss(m, xb, generator=g), x, steps=pre, bs=512, lr=4e-4, ema_decay=0.999,
-                 device=dev, progress=False, sync_every=50, amp='bf16', compile='reduce-overhead', channels_last=True)
+        rt = train_digits_teacher(x, pre, 32, bs=512, device=dev, progress=False, sync_every=50, amp='bf16', compile='reduce-overhead', channels_last=True)
         teacher = rt.ema.eval().requires_grad_(False)
     else: teacher = Denoiser(unet()).to(dev).eval().requires_grad_(False)
     if cfg == 'eager': run_t, comp = teacher, False

@@ -23,9 +23,9 @@ from consistency_edu.train import fit
 from consistency_edu.consistency import cm_sigmas
 from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency, CTMAsDenoiser, ExactTrajectoryFunction, ctm_grid, sample_gamma
 from consistency_edu.metrics import sliced_wasserstein
-from consistency_edu.evaluate import OracleEval, md_table, run_header
+from consistency_edu.evaluate import OracleEval, md_table
+from consistency_edu.experiments import run_header, write_result
 from consistency_edu.recipes import make_net, train_method
-from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {'dsm': 'CTM + DSM', 'gan': 'CTM + DSM + GAN', 'free': 'CTM + DSM, teacher-free', 'no-dsm': 'CTM without DSM',
@@ -47,19 +47,22 @@ def gamma_sweep(model, ev, nfe):
     grid = torch.cat([get_sigmas_karras(nfe + 1, 0.002, 80.)[:nfe], torch.zeros(1)])
     return {g: sliced_wasserstein(sample_gamma(model, 80. * ev.z, grid, g, generator=torch.Generator().manual_seed(0)), ev.test) for g in GAMMAS}
 
+def kept_rows(a):
+    "{name: row} of the stored table, each marked with the run that made it (`--keep`); refused if it ran at other settings."
+    prev = json.loads((ROOT/'bench'/'results'/'ctm_table.json').read_text())
+    if (prev['args']['steps'], prev['args']['n']) != (a.steps, a.n):
+        raise SystemExit(f"--keep: the kept rows ran with --steps {prev['args']['steps']} --n {prev['args']['n']}, this run with {a.steps}, {a.n}")
+    return {r['name']: {**r, 'kept': r.get('kept', prev['device']), **{f'gamma_nfe{k}': {float(g): v for g, v in r[f'gamma_nfe{k}'].items()} for k in (2, 4)}}
+            for r in prev['rows']}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--steps', type=int, default=3000); p.add_argument('--n', type=int, default=4000); p.add_argument('--device', default=None)
     p.add_argument('--rows', nargs='+', default=list(ROWS), choices=list(ROWS), help='the rows to train (default: all)')
     p.add_argument('--keep', action='store_true', help='keep the rows of bench/results/ctm_table.json that this run does not train')
     a = p.parse_args()
-    old = {}
-    if a.keep:
-        prev = json.loads((ROOT/'bench'/'results'/'ctm_table.json').read_text())
-        if (prev['args']['steps'], prev['args']['n']) != (a.steps, a.n):
-            raise SystemExit(f"--keep: the kept rows ran with --steps {prev['args']['steps']} --n {prev['args']['n']}, this run with {a.steps}, {a.n}")
-        old = {r['name']: {**r, 'kept': r.get('kept', prev['device']), **{f'gamma_nfe{k}': {float(g): v for g, v in r[f'gamma_nfe{k}'].items()} for k in (2, 4)}}
-               for r in prev['rows']}
+    old = kept_rows(a) if a.keep else {}
     dev = torch.device(a.device) if a.device else default_device()
     t0, ev = time.time(), OracleEval(a.n, dev)
     gm = ev.gm

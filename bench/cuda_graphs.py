@@ -19,13 +19,12 @@ NAMES = {'edm': 'EDM', 'ict': 'iCT', 'cd': 'CD (Heun)', 'ctm': 'CTM + DSM'}
 
 def measure(methods):
     from consistency_edu.toy import load_digits
-    from consistency_edu.nets import UNet
     from consistency_edu.edm import Denoiser
     from consistency_edu.train import fit
-    from consistency_edu.recipes import digits_student
+    from consistency_edu.experiments import digits_student, digits_unet
     torch._dynamo.config.cache_size_limit = 64
     x = load_digits('train', size=16)[0].cuda()
-    unet = lambda **kw: UNet(in_ch=1, ch=32, ch_mult=(1, 2, 2), num_res=1, **kw)
+    unet = lambda **kw: digits_unet(32, **kw)
     teacher = Denoiser(unet()).cuda().eval().requires_grad_(False)
     def make(meth, tmode):
         t = teacher if not tmode else torch.compile(teacher, mode=None if tmode is True else tmode)

@@ -20,17 +20,15 @@ on the CPU), and `ctm-fixed-short` with both.
 """
 import argparse, json, time
 from pathlib import Path
+from types import SimpleNamespace
 import torch
 from consistency_edu.toy import load_digits
-from consistency_edu.nets import UNet
-from consistency_edu.edm import Denoiser, edm_loss
 from consistency_edu.train import fit
 from consistency_edu.ctm import CTMAsConsistency
 from consistency_edu.metrics import frechet_distance
 from consistency_edu.toy import digits_features
-from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step, bench_setup
-from consistency_edu.recipes import digits_student
-from consistency_edu.experiments import write_result
+from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step
+from consistency_edu.experiments import digits_student, digits_unet, train_digits_teacher, bench_setup, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ict-short': 'iCT, curriculum ending at N = {s1}', 'ctm': 'CTM + DSM, from the teacher',
@@ -47,7 +45,7 @@ def variant(method):
     return base, set(flags)
 
 
-def main():
+def parse():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--minutes', type=float, default=5.); p.add_argument('--size', type=int, default=16)
     p.add_argument('--ch', type=int, default=32); p.add_argument('--bs', type=int, default=512)
@@ -60,10 +58,11 @@ def main():
     p.add_argument('--device', default='cuda'); p.add_argument('--out-dir', default=None)
     p.add_argument('--keep', action='store_true', help='keep the methods of bench/results/gpu_minutes.json that this run does not train (marked as an earlier run)')
     p.add_argument('--render', action='store_true', help='only rewrite the table and figure from bench/results/gpu_minutes.json')
-    a = p.parse_args()
-    if a.render:
-        res = json.loads((ROOT/'bench'/'results'/'gpu_minutes.json').read_text())
-        (ROOT/'nbs'/'_gpu_minutes.md').write_text(markdown(res) + '\n'); plot(res, ROOT/'nbs'/'_gpu_minutes.png'); return
+    return p.parse_args()
+
+
+def setup(a):
+    "What every run of the bench shares: device and output, the data, the FD against the test digits, the noise, the fast fit settings, the result so far."
     dev, out, card = bench_setup(a.device, a.out_dir, ROOT)
     cuda = dev.type == 'cuda'
     for k in ('cache_size_limit', 'recompile_limit'):         # several students and a teacher share the U-Net's forward code
@@ -71,78 +70,86 @@ def main():
     x, _ = load_digits('train', size=a.size)
     x_test = load_digits('test', size=a.size)[0]
     x_ref = x[:len(x_test)]                                    # τ is searched against train digits, FD reported against test
-    x = x.to(dev)
     fd = lambda s, ref=digits_features(x_test): frechet_distance(digits_features(s), ref)
-    floor = fd(x_ref)
-    z = torch.randn(a.n, 1, a.size, a.size, generator=torch.Generator().manual_seed(13)).to(dev)
-    unet = lambda **kw: UNet(in_ch=1, ch=a.ch, ch_mult=(1, 2, 2), num_res=1, **kw)
     sync = min(50, a.probe // 2)
     fast = dict(bs=a.bs, warmup=100, schedule='cosine', device=dev, progress=False, sync_every=sync,
                 amp='bf16' if cuda else None, compile='reduce-overhead' if cuda else False, channels_last=cuda)
-    res = {'card': card, 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%d'), 'args': vars(a), 'floor': floor, 'methods': {}}
+    res = {'card': card, 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%d'), 'args': vars(a), 'floor': fd(x_ref), 'methods': {}}
     if a.keep:                                                 # an earlier run's methods, each with its own teacher and budget
         old = json.loads((ROOT/'bench'/'results'/'gpu_minutes.json').read_text())
         res['kept'] = {k: {'earlier': {'minutes': old['args']['minutes'], 'heun35': old['teacher']['heun35'], 'card': old['card'], 'torch': old['torch']}, **r}
                        for k, r in {**old.get('kept', {}), **old['methods']}.items() if k not in a.methods}
-    t0 = time.time()
+    z = torch.randn(a.n, 1, a.size, a.size, generator=torch.Generator().manual_seed(13)).to(dev)
+    return SimpleNamespace(dev=dev, out=out, cuda=cuda, x=x.to(dev), x_test=x_test, ref_features=digits_features(x_ref), fd=fd, z=z, sync=sync, fast=fast, res=res,
+                           unet=lambda **kw: digits_unet(a.ch, **kw))
 
+
+def teacher_of(a, c):
+    "The EDM teacher (trained under the fast settings), its Heun-35 FD in the result, and its compiled copy for the losses."
+    rt = train_digits_teacher(c.x, a.teacher_steps, a.ch, **c.fast)
+    c.teacher = rt.ema.eval().requires_grad_(False)
+    rows = quality_per_nfe({'teacher': c.teacher}, c.x_test.to(c.dev), {'FD': lambda s, r: c.fd(s)}, n=a.n, samplers=('heun',), nfes=(35,), seed=13, device=c.dev)
+    c.res['teacher'] = {'steps': a.teacher_steps, 'seconds': rt.seconds, 'heun35': rows[0]['FD']}
+    c.fast_teacher = torch.compile(c.teacher, mode='reduce-overhead') if c.cuda else c.teacher
+
+
+def train(a, c, method, steps, callback, every):
+    "Train a fresh student of `method` for `steps` steps, `callback(result, loss, sampler view)` every `every` steps."
+    base, flags = variant(method)
+    short = 'short' in flags                                   # iCT: its curriculum ends at --short-s1; CTM: jumps of <= --ctm-max-k steps
+    m, loss = digits_student(base, c.unet, c.teacher, c.fast_teacher, ict_s1=a.short_s1 if short else 160, ctm_max_k=a.ctm_max_k if short else None)
+    if 'fixed' in flags: loss.dsm = a.ctm_dsm_weight
+    view = CTMAsConsistency if base == 'ctm' else (lambda e: e)
+    loss = loss(steps) if not hasattr(loss, 'loss') else loss       # iCT's curriculum is laid out over the run's steps
+    # CTM: graphs of the student beside graphs of the teacher fail in torch, and graphing the teacher is the faster
+    # arrangement (0.13-0.18 s a step, 0.21-0.27 s with the graphs swapped, H100: bench/ctm_step_configs.py)
+    kw = {**c.fast, 'compile': True} if base == 'ctm' and c.fast['compile'] == 'reduce-overhead' else c.fast
+    return fit(m.to(c.dev), loss, c.x, steps=steps, lr=2e-4, ema_decay=0.999, callback=lambda r: callback(r, loss, view), callback_every=every, **kw)
+
+
+def one(a, c, method):
+    "A timed probe sets the steps that fill the budget; the run then scores FD at NFE 1 and 2 at `--points` points."
+    marks, curve = [], []
+    train(a, c, method, 2 * c.sync, lambda r, *_: marks.append(r.seconds), c.sync)    # compile warm-up, then a timed half
+    sec_step = (marks[-1] - marks[0]) / c.sync
+    steps = max(a.points, int((a.minutes * 60 - marks[0]) / sec_step))
+    def score(r, loss, view):
+        ema = view(r.ema.eval())
+        levels = [float(t) for t in loss.levels(loss.k) if 0.05 <= t <= 10.]
+        tau, x2 = two_step(ema, c.z, lambda s: c.fd(s, c.ref_features), levels[::max(1, len(levels) // 12)])   # τ against the train digits' features
+        curve.append({'step': r.step, 'gpu_minutes': r.seconds / 60, 'FD1': c.fd(sample_consistency(ema, c.z)), 'FD2': c.fd(x2), 'tau': tau})
+        print(method, curve[-1], flush=True)
+    r = train(a, c, method, steps, score, max(1, steps // a.points // c.sync) * c.sync)
+    c.res['methods'][method] = {'name': NAMES[method].format(s1=a.short_s1, m=a.ctm_max_k, w=a.ctm_dsm_weight),
+                                **({'compile_config': CTM_CONFIG} if variant(method)[0] == 'ctm' and c.cuda else {}), 'steps': steps,
+                                'sec_per_step': sec_step, 'samples_per_s': a.bs / sec_step, 'compile_s': marks[0], 'train_seconds': r.seconds,
+                                'eval_seconds': r.callback_seconds, 'finite': all(v == v for v in r.history), 'curve': curve}
+
+
+def main():
+    a = parse()
+    if a.render:
+        res = json.loads((ROOT/'bench'/'results'/'gpu_minutes.json').read_text())
+        (ROOT/'nbs'/'_gpu_minutes.md').write_text(markdown(res) + '\n'); plot(res, ROOT/'nbs'/'_gpu_minutes.png'); return
+    c, t0 = setup(a), time.time()
     def write():
-        write_result(out/'bench'/'results'/'gpu_minutes.json', res)
-        (out/'nbs'/'_gpu_minutes.md').write_text(markdown(res) + '\n')
-
+        write_result(c.out/'bench'/'results'/'gpu_minutes.json', c.res)
+        (c.out/'nbs'/'_gpu_minutes.md').write_text(markdown(c.res) + '\n')
     torch.manual_seed(0)
-    rt = fit(Denoiser(unet()), lambda m, xb, g: edm_loss(m, xb, generator=g), x, steps=a.teacher_steps, lr=4e-4, ema_decay=0.999, **fast)
-    teacher = rt.ema.eval().requires_grad_(False)
-    rows = quality_per_nfe({'teacher': teacher}, x_test.to(dev), {'FD': lambda s, r: fd(s)}, n=a.n, samplers=('heun',), nfes=(35,), seed=13, device=dev)
-    res['teacher'] = {'steps': a.teacher_steps, 'seconds': rt.seconds, 'heun35': rows[0]['FD']}
-    print('teacher', res['teacher'], flush=True); write()
-    fast_teacher = torch.compile(teacher, mode='reduce-overhead') if cuda else teacher
-
-    def make(method):
-        "A fresh (model, loss, sampler view) for `method`; iCT's loss is a function of the run's steps."
-        base, flags = variant(method)
-        short = 'short' in flags                               # iCT: its curriculum ends at --short-s1; CTM: jumps of <= --ctm-max-k steps
-        m, loss = digits_student(base, unet, teacher, fast_teacher, ict_s1=a.short_s1 if short else 160, ctm_max_k=a.ctm_max_k if short else None)
-        if 'fixed' in flags: loss.dsm = a.ctm_dsm_weight
-        return m.to(dev), loss, CTMAsConsistency if base == 'ctm' else (lambda e: e)
-
-    def run(method, steps, callback, every):
-        m, loss, view = make(method)
-        loss = loss(steps) if not hasattr(loss, 'loss') else loss        # iCT's curriculum is laid out over the run's steps
-        # CTM: graphs of the student beside graphs of the teacher fail in torch, and graphing the teacher is the faster
-        # arrangement (0.13-0.18 s a step, 0.21-0.27 s with the graphs swapped, H100: bench/ctm_step_configs.py)
-        kw = {**fast, 'compile': True} if variant(method)[0] == 'ctm' and fast['compile'] == 'reduce-overhead' else fast
-        return fit(m, loss, x, steps=steps, lr=2e-4, ema_decay=0.999, callback=lambda r: callback(r, loss, view), callback_every=every, **kw)
-
-    def one(method):
-        marks, curve = [], []
-        run(method, 2 * sync, lambda r, *_: marks.append(r.seconds), sync)    # compile warm-up, then a timed half
-        sec_step = (marks[-1] - marks[0]) / sync
-        steps = max(a.points, int((a.minutes * 60 - marks[0]) / sec_step))
-        def score(r, loss, view):
-            ema = view(r.ema.eval())
-            levels = [float(t) for t in loss.levels(loss.k) if 0.05 <= t <= 10.]
-            tau, x2 = two_step(ema, z, lambda s: fd(s, x_ref), levels[::max(1, len(levels) // 12)])
-            curve.append({'step': r.step, 'gpu_minutes': r.seconds / 60, 'FD1': fd(sample_consistency(ema, z)), 'FD2': fd(x2), 'tau': tau})
-            print(method, curve[-1], flush=True)
-        r = run(method, steps, score, max(1, steps // a.points // sync) * sync)
-        res['methods'][method] = {'name': NAMES[method].format(s1=a.short_s1, m=a.ctm_max_k, w=a.ctm_dsm_weight), **({'compile_config': CTM_CONFIG} if variant(method)[0] == 'ctm' and cuda else {}), 'steps': steps, 'sec_per_step': sec_step, 'samples_per_s': a.bs / sec_step,
-                                  'compile_s': marks[0], 'train_seconds': r.seconds, 'eval_seconds': r.callback_seconds,
-                                  'finite': all(v == v for v in r.history), 'curve': curve}
-
+    teacher_of(a, c); print('teacher', c.res['teacher'], flush=True); write()
     for method in a.methods:
-        try: one(method)
+        try: one(a, c, method)
         except Exception as e:                                 # CUDA graphs failed: the method again with plain compile
-            print(method, 'failed with CUDA graphs:', repr(e)[:500], flush=True); res.setdefault('failed', {})[method] = repr(e)[:500]
+            print(method, 'failed with CUDA graphs:', repr(e)[:500], flush=True); c.res.setdefault('failed', {})[method] = repr(e)[:500]
             try:
-                fast['compile'] = True; one(method); res['methods'][method]['compile'] = True
+                c.fast['compile'] = True; one(a, c, method); c.res['methods'][method]['compile'] = True
             except Exception as e: print(method, 'failed:', repr(e)[:500], flush=True)
-            fast['compile'] = 'reduce-overhead' if cuda else False
+            c.fast['compile'] = 'reduce-overhead' if c.cuda else False
         write()
-        if cuda: torch.cuda.empty_cache()
-    res['total_seconds'] = time.time() - t0
-    write(); plot(res, out/'nbs'/'_gpu_minutes.png')
-    print(markdown(res))
+        if c.cuda: torch.cuda.empty_cache()
+    c.res['total_seconds'] = time.time() - t0
+    write(); plot(c.res, c.out/'nbs'/'_gpu_minutes.png')
+    print(markdown(c.res))
 
 
 def methods_of(res):

@@ -18,9 +18,8 @@ from consistency_edu.nets import MLP
 from consistency_edu.train import fit
 from consistency_edu.consistency import ConsistencyModel
 from consistency_edu.ict import ICTLoss
-from consistency_edu.evaluate import OracleEval, md_table, run_header
-from consistency_edu.recipes import ict_ablation_rows
-from consistency_edu.experiments import write_result
+from consistency_edu.evaluate import OracleEval, md_table
+from consistency_edu.experiments import ict_ablation_rows, run_header, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 

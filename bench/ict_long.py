@@ -13,7 +13,7 @@ GPU, and CPU cores run many at once):
     python bench/ict_long.py list | xargs -P 12 -I{} python bench/ict_long.py job {}    # all of them
 """
 import argparse, json, sys, time
-from consistency_edu.experiments import write_result
+from consistency_edu.experiments import ict_ablation_rows, write_result
 from pathlib import Path
 import torch
 from consistency_edu.toy import oracle_mixture, grid_mixture
@@ -25,7 +25,6 @@ from consistency_edu.cd import CDLoss
 from consistency_edu.ode import sample_heun, get_sigmas_karras
 from consistency_edu.metrics import sliced_wasserstein
 from consistency_edu.evaluate import sample_steps
-from consistency_edu.recipes import ict_ablation_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,9 +20,9 @@ from consistency_edu.consistency import ConsistencyModel
 from consistency_edu.cd import CDLoss
 from consistency_edu.ct import CTLoss
 from consistency_edu.metrics import sliced_wasserstein, mmd, metric_floor
-from consistency_edu.evaluate import OracleEval, quality_per_nfe, md_table, run_header
+from consistency_edu.evaluate import OracleEval, quality_per_nfe, md_table
+from consistency_edu.experiments import run_header, write_result
 from consistency_edu.recipes import make_net, train_method
-from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 

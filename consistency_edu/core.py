@@ -10,10 +10,9 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['T4_MEMORY', 'BANDWIDTH', 'SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'append_dims', 'append_zero', 'check_tensor',
-           'as_sigma', 'module_device_dtype', 'check_module_input', 'eager', 'default_device', 'seed_everything',
-           'randn_like', 'gpu_settings', 'amp_dtype', 'gpu_start', 'gpu_report', 'sigma_range', 'EMA', 'image_grid',
-           'show_images', 'plot_2d']
+__all__ = ['SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'append_dims', 'append_zero', 'check_tensor', 'as_sigma',
+           'module_device_dtype', 'check_module_input', 'eager', 'default_device', 'seed_everything', 'randn_like',
+           'gpu_settings', 'amp_dtype', 'sigma_range', 'EMA', 'image_grid', 'show_images', 'plot_2d']
 
 # %% ../nbs/00_core.ipynb #c005
 def append_dims(x:Tensor, # tensor to extend
@@ -106,9 +105,6 @@ def randn_like(x:Tensor, generator:torch.Generator|None=None):
     return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
 
 # %% ../nbs/00_core.ipynb #x002
-T4_MEMORY = 16e9                           # bytes of Colab's T4
-BANDWIDTH = {'H100': 3.35e12, 'H200': 4.8e12, 'A100': 2.0e12, 'L4': 300e9, 'T4': 320e9}   # HBM/GDDR bytes/s by card name
-
 def gpu_settings(device=None):
     "fit's {'device', 'amp', 'compile'} for `device` (default: `default_device()`): bf16 + compile from compute capability 8, fp16 below, fp32 on CPU."
     dev = torch.device(device) if device is not None else default_device()
@@ -120,24 +116,6 @@ def amp_dtype(amp:str|None):
     "The torch dtype of fit's `amp` setting (None for fp32)."
     if amp not in (None, 'bf16', 'fp16'): raise ValueError(f"`amp` must be None, 'bf16' or 'fp16', got {amp!r}")
     return {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp)
-
-def gpu_start(device=None):
-    "Start timing a GPU cell: reset the peak-memory counter; returns the start time for `gpu_report`."
-    dev = torch.device(device) if device is not None else default_device()
-    if dev.type == 'cuda': torch.cuda.synchronize(dev); torch.cuda.reset_peak_memory_stats(dev)
-    return time.time()
-
-def gpu_report(start:float, device=None):
-    "What a cuda cell took since `gpu_start()` on this card, its peak memory, and an estimate of its time on a T4 (by memory bandwidth); raises if it would not fit a T4."
-    dev = torch.device(device) if device is not None else default_device()
-    if dev.type == 'cuda': torch.cuda.synchronize(dev)
-    seconds = time.time() - start
-    if dev.type != 'cuda': return {'seconds (CPU)': round(seconds, 1)}
-    name, peak = torch.cuda.get_device_name(dev), torch.cuda.max_memory_allocated(dev)
-    if peak > T4_MEMORY: raise MemoryError(f"this cell peaked at {peak / 1e9:.1f} GB, more than a T4's 16 GB")
-    bw = next((v for k, v in BANDWIDTH.items() if k in name), None)
-    return {'card': name, 'seconds': round(seconds, 1), 'peak memory (GB)': round(peak / 1e9, 2),
-            'T4 estimate (s, by memory bandwidth)': round(seconds * bw / BANDWIDTH['T4']) if bw else 'unknown card'}
 
 # %% ../nbs/00_core.ipynb #n009
 SIGMA_MIN, SIGMA_MAX, SIGMA_DATA = 0.002, 80., 0.5

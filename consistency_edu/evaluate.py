@@ -17,7 +17,7 @@ from .consistency import ExactConsistencyFunction, greedy_tau_search, sample_mul
 # %% auto #0
 __all__ = ['NFES', 'steps_for_nfe', 'sigmas_for', 'sample_at_nfe', 'quality_per_nfe', 'markdown_table', 'md_table',
            'sample_consistency', 'sample_steps', 'two_step', 'consistency_rows', 'f_star_error', 'f_star_error_target',
-           'OracleEval', 'run_header', 'bench_setup']
+           'OracleEval']
 
 # %% ../nbs/10_evaluate.ipynb #c005
 NFES = (1, 2, 5, 10, 18, 35, 79)
@@ -154,18 +154,3 @@ class OracleEval:
         tau, x2 = two_step(m, self.z, lambda x: sliced_wasserstein(x, self.val), cands)
         out = {f'{k}{i}': v for i, x in ((1, x1), (2, x2)) for k, v in self.score_samples(x, with_mmd).items()}
         return out | {'f_err': f_star_error(m, self.gm, seed=14, target=self.f_target), 'tau': tau}
-
-# %% ../nbs/10_evaluate.ipynb #x46faf8
-def run_header(device=None):
-    "What a benchmark table was measured on: the card, or the CPU and its threads; and torch's version."
-    dev = torch.device(device) if device is not None else torch.device('cpu')
-    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'CPU ({platform.machine()}, {torch.get_num_threads()} threads)'
-    return f"{name}, torch {torch.__version__}"
-
-def bench_setup(device, out_dir=None, root=None):
-    "A GPU bench script's start: (device, output root with nbs/ and bench/results/ made, the card's name); stops if CUDA is asked for and missing."
-    dev = torch.device(device)
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
-    out = Path(out_dir) if out_dir else Path(root or '.')
-    (out/'nbs').mkdir(parents=True, exist_ok=True); (out/'bench'/'results').mkdir(parents=True, exist_ok=True)
-    return dev, out, (torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU')

@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .core import SIGMA_MIN, SIGMA_MAX
+from .core import SIGMA_MIN, SIGMA_MAX, default_device
 from .toy import MIXTURES, ASSETS, DigitsClassifier, load_digits, digits_classifier, digits_features
 from .nets import MLP, UNet, init_from
 from .edm import Denoiser, edm_loss
@@ -30,17 +30,19 @@ from .lcm import alphas_cumprod, LCMModel, sample_lcm, lcm_timesteps
 from .latent import EpsNet, LatentLCM, sample_ddim_guided, train_autoencoder, train_latent_teacher, train_lcm
 from .lora import thick, ink, combine, count_params, lora_parameters
 from .lcm_lora import train_lcm_lora, train_style_lora
-from .recipes import train_method, save_model, load_model, ict_ablation_rows
+from .recipes import train_method, save_model, load_model
 
 # %% auto #0
-__all__ = ['ROOT', 'PROVENANCE', 'ORACLE_ROWS', 'GAMMAS', 'ORACLE_COST', 'MIXTURE_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG',
-           'DIGITS_NFES', 'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result',
-           'provenance_line', 'mean_std', 'pm', 'separated', 'train_digits_classifier', 'save_digits_classifier',
-           'DigitsScore', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'run_oracle_row',
-           'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios', 'oracle_table_md',
-           'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'DigitsRow', 'digits_unet',
-           'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'latent_lcm_rows', 'lcm_lora_experiment',
-           'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
+__all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'ORACLE_ROWS', 'GAMMAS', 'ORACLE_COST',
+           'MIXTURE_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'device_name', 'git_commit', 'cpu_model',
+           'provenance', 'write_json', 'write_result', 'provenance_line', 'gpu_start', 'gpu_report', 'run_header',
+           'bench_setup', 'mean_std', 'pm', 'separated', 'train_digits_classifier', 'save_digits_classifier',
+           'DigitsScore', 'ict_ablation_rows', 'digits_student', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher',
+           'teacher_rows', 'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values',
+           'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure',
+           'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite', 'digits_table_md',
+           'digits_teacher_md', 'latent_lcm_rows', 'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed',
+           'lcm_table_md', 'lora_table_md', 'nfe_table_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -85,6 +87,42 @@ def provenance_line(res:dict):
     missing = [k for k in PROVENANCE if k not in res]
     if missing: raise ValueError(f"`res` lacks the provenance fields {missing}: write it with write_result")
     return f"Measured on {res['device']}, torch {res['torch']}, {res['date']}, by `{res['command']}` at commit {res['commit'][:10]}."
+
+# %% ../nbs/91_experiments.ipynb #46a21b26
+T4_MEMORY = 16e9                           # bytes of Colab's T4
+BANDWIDTH = {'H100': 3.35e12, 'H200': 4.8e12, 'A100': 2.0e12, 'L4': 300e9, 'T4': 320e9}   # HBM/GDDR bytes/s by card name
+
+def gpu_start(device=None):
+    "Start timing a GPU cell: reset the peak-memory counter; returns the start time for `gpu_report`."
+    dev = torch.device(device) if device is not None else default_device()
+    if dev.type == 'cuda': torch.cuda.synchronize(dev); torch.cuda.reset_peak_memory_stats(dev)
+    return time.time()
+
+def gpu_report(start:float, device=None):
+    "What a cuda cell took since `gpu_start()` on this card, its peak memory, and an estimate of its time on a T4 (by memory bandwidth); raises if it would not fit a T4."
+    dev = torch.device(device) if device is not None else default_device()
+    if dev.type == 'cuda': torch.cuda.synchronize(dev)
+    seconds = time.time() - start
+    if dev.type != 'cuda': return {'seconds (CPU)': round(seconds, 1)}
+    name, peak = torch.cuda.get_device_name(dev), torch.cuda.max_memory_allocated(dev)
+    if peak > T4_MEMORY: raise MemoryError(f"this cell peaked at {peak / 1e9:.1f} GB, more than a T4's 16 GB")
+    bw = next((v for k, v in BANDWIDTH.items() if k in name), None)
+    return {'card': name, 'seconds': round(seconds, 1), 'peak memory (GB)': round(peak / 1e9, 2),
+            'T4 estimate (s, by memory bandwidth)': round(seconds * bw / BANDWIDTH['T4']) if bw else 'unknown card'}
+
+def run_header(device=None):
+    "What a benchmark table was measured on: the card, or the CPU and its threads; and torch's version."
+    dev = torch.device(device) if device is not None else torch.device('cpu')
+    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'CPU ({platform.machine()}, {torch.get_num_threads()} threads)'
+    return f"{name}, torch {torch.__version__}"
+
+def bench_setup(device, out_dir=None, root=None):
+    "A GPU bench script's start: (device, output root with nbs/ and bench/results/ made, the card's name); stops if CUDA is asked for and missing."
+    dev = torch.device(device)
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
+    out = Path(out_dir) if out_dir else Path(root or '.')
+    (out/'nbs').mkdir(parents=True, exist_ok=True); (out/'bench'/'results').mkdir(parents=True, exist_ok=True)
+    return dev, out, (torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU')
 
 # %% ../nbs/91_experiments.ipynb #x004
 def _mean(vals): return sum(vals) / len(vals)
@@ -149,6 +187,45 @@ class DigitsScore:
     def floor(self):
         "What the held-out set scores: the floor of every image table on digits."
         return self.score(self.held_out)
+
+# %% ../nbs/91_experiments.ipynb #9ad35812
+def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
+    "[(name, ICTLoss kwargs, net kwargs)], each row adding one of iCT's techniques to the previous one, then two variations of iCT."
+    loss = dict(curriculum='sqrt', s0=2, s1=150, sampling='uniform', metric='l2', weighting='uniform', mu0=0.9)
+    net = dict(fourier_scale=16_000., dropout=0.)
+    steps = [('original CT', {}, {}), ('+ pseudo-Huber', dict(metric='pseudo_huber'), {}),
+             ('+ log-normal index', dict(sampling='lognormal'), {}), ('+ exponential curriculum', dict(curriculum='exp', s0=10, s1=s1_exp), {}),
+             ('+ 1/Δσ weighting', dict(weighting='icm'), {}), ('+ no EMA teacher', dict(mu0=None), {}),
+             ('+ Fourier scale 0.02, dropout (= iCT)', {}, dict(fourier_scale=20., dropout=dropout))]
+    rows = []
+    for name, dl, dn in steps:
+        loss, net = {**loss, **dl}, {**net, **dn}
+        rows.append((name, dict(loss), dict(net)))
+    return rows + [('iCT with L2 instead of pseudo-Huber', {**loss, 'metric': 'l2'}, dict(net)),
+                   ('iCT with P_mean = 1.0', {**loss, 'P_mean': 1.0}, dict(net))]
+
+# %% ../nbs/91_experiments.ipynb #f0efe451
+DIGITS_STUDENTS = ('edm', 'cd', 'ict', 'ctm')
+
+def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:int|None=None, ict_s1:int=160,
+                   ctm_max_k:int|None=None):
+    "(model, loss) of the digits benches for `method`, built from `unet(**kw)` after seeding 0; iCT's loss is a function K -> loss when K is None; the losses call `run_teacher` (default `teacher`); `ict_s1` is iCT's largest discretisation, `ctm_max_k` CTM's most teacher steps a jump (default N - 1)."
+    if method not in DIGITS_STUDENTS: raise ValueError(f"`method` must be one of {DIGITS_STUDENTS}, got {method!r}")
+    if ict_s1 < 10: raise ValueError(f"`ict_s1` (iCT's largest N) must be >= s0 = 10, got {ict_s1}")
+    if method in ('cd', 'ctm') and teacher is None: raise ValueError(f"method={method!r} needs a `teacher`")
+    torch.manual_seed(0)
+    t = teacher if run_teacher is None else run_teacher
+    if method == 'edm': return Denoiser(unet()), (lambda m, xb, g: edm_loss(m, xb, generator=g))
+    if method == 'cd':
+        m = ConsistencyModel(unet())
+        return m, CDLoss(m, t, N=18, mu=0.95, solver='heun', metric='l2')
+    if method == 'ict':
+        _, lkw, nkw = ict_ablation_rows(ict_s1, dropout=0.2)[6]
+        m = ConsistencyModel(unet(emb='fourier', **nkw))
+        return m, ((lambda k: ICTLoss(m, K=k, **lkw)) if K is None else ICTLoss(m, K=K, **lkw))
+    m = CTMModel(unet(n_extra=1))
+    init_from(m.net, teacher.net)                              # CTM's student starts as its teacher (g = D at step 0)
+    return m, CTMLoss(m, t, N=18, max_k=ctm_max_k)
 
 # %% ../nbs/91_experiments.ipynb #x010
 @dataclass
@@ -448,6 +525,11 @@ def digits_unet(ch:int=32, **kw):
     "The digits table's U-Net: ch channels, levels (1, 2, 2), one residual block a level."
     return UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=1, **kw)
 
+def train_digits_teacher(x:Tensor, steps:int, ch:int=32, seed:int=0, lr:float=4e-4, **fit_kw):
+    "The EDM teacher every digits experiment distils from: `digits_unet(ch)` under EDM's loss for `steps` steps (EMA 0.999 unless `fit_kw` says otherwise); fit's result, whose `.ema` is the teacher."
+    torch.manual_seed(seed)
+    return fit(Denoiser(digits_unet(ch)), lambda m, xb, g: edm_loss(m, xb, generator=g), x, steps=steps, lr=lr, seed=seed, **{'ema_decay': 0.999, **fit_kw})
+
 def _digits_fit(cfg, device):
     return dict(bs=cfg['bs'], warmup=100, schedule='cosine', amp='bf16' if torch.device(device).type == 'cuda' else None, device=device,
                 progress=False, sync_every=50, ema_decay=0.999)
@@ -465,8 +547,7 @@ def _digits_job(job:tuple):
     unet = lambda **kw: digits_unet(cfg['ch'], **kw)
     tpath = out/'teachers'/f'teacher-{seed}.pt'
     if kind == 'teacher':
-        torch.manual_seed(seed)
-        r = fit(Denoiser(unet()), lambda m, xb, g: edm_loss(m, xb, generator=g), x, steps=cfg['teacher_steps'], lr=4e-4, seed=seed, **_digits_fit(cfg, device))
+        r = train_digits_teacher(x, cfg['teacher_steps'], cfg['ch'], seed, **_digits_fit(cfg, device))
         teacher = r.ema.eval()
         tpath.parent.mkdir(parents=True, exist_ok=True); torch.save(teacher.state_dict(), tpath)
         z = _digits_samples(cfg).to(device)

@@ -25,9 +25,8 @@ from .lcm_lora import train_latent_lcm_lora, with_loras
 from .evaluate import NFES, sample_at_nfe, quality_per_nfe, markdown_table, consistency_rows, sample_consistency, two_step
 
 # %% auto #0
-__all__ = ['TOY_LEVELS', 'METHODS', 'DEMO_METHODS', 'DEMO_KW', 'DEMO_FIT', 'CTM_SHARE', 'DIGITS_STUDENTS', 'Recipe', 'recipe',
-           'make_net', 'train_method', 'save_model', 'load_model', 'sample_model', 'save_samples', 'train_model',
-           'demo', 'ict_ablation_rows', 'digits_student']
+__all__ = ['TOY_LEVELS', 'METHODS', 'DEMO_METHODS', 'DEMO_KW', 'DEMO_FIT', 'CTM_SHARE', 'Recipe', 'recipe', 'make_net',
+           'train_method', 'save_model', 'load_model', 'sample_model', 'save_samples', 'train_model', 'demo']
 
 # %% ../nbs/90_recipes.ipynb #c005
 TOY_LEVELS = {'cd': 18, 'ct': 41, 'ict': 161, 'ctm': 18}   # the (final) number of levels each method uses on 2-D data
@@ -276,42 +275,3 @@ def demo(out='demo_out', steps:int=1250, n:int=1000, nfes=NFES, device=None, pro
     _figure(out/'demo.png', gm, teacher, students, device=device)
     return {'out': str(out), 'seconds': round(time.time() - t0, 1), 'final_loss': sum(res.history[-100:]) / len(res.history[-100:]),
             'rows': rows + cm_rows, 'floors': floors, 'markdown': md}
-
-# %% ../nbs/90_recipes.ipynb #n001
-def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
-    "[(name, ICTLoss kwargs, net kwargs)], each row adding one of iCT's techniques to the previous one, then two variations of iCT."
-    loss = dict(curriculum='sqrt', s0=2, s1=150, sampling='uniform', metric='l2', weighting='uniform', mu0=0.9)
-    net = dict(fourier_scale=16_000., dropout=0.)
-    steps = [('original CT', {}, {}), ('+ pseudo-Huber', dict(metric='pseudo_huber'), {}),
-             ('+ log-normal index', dict(sampling='lognormal'), {}), ('+ exponential curriculum', dict(curriculum='exp', s0=10, s1=s1_exp), {}),
-             ('+ 1/Δσ weighting', dict(weighting='icm'), {}), ('+ no EMA teacher', dict(mu0=None), {}),
-             ('+ Fourier scale 0.02, dropout (= iCT)', {}, dict(fourier_scale=20., dropout=dropout))]
-    rows = []
-    for name, dl, dn in steps:
-        loss, net = {**loss, **dl}, {**net, **dn}
-        rows.append((name, dict(loss), dict(net)))
-    return rows + [('iCT with L2 instead of pseudo-Huber', {**loss, 'metric': 'l2'}, dict(net)),
-                   ('iCT with P_mean = 1.0', {**loss, 'P_mean': 1.0}, dict(net))]
-
-# %% ../nbs/90_recipes.ipynb #x003
-DIGITS_STUDENTS = ('edm', 'cd', 'ict', 'ctm')
-
-def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:int|None=None, ict_s1:int=160,
-                   ctm_max_k:int|None=None):
-    "(model, loss) of the digits benches for `method`, built from `unet(**kw)` after seeding 0; iCT's loss is a function K -> loss when K is None; the losses call `run_teacher` (default `teacher`); `ict_s1` is iCT's largest discretisation, `ctm_max_k` CTM's most teacher steps a jump (default N - 1)."
-    if method not in DIGITS_STUDENTS: raise ValueError(f"`method` must be one of {DIGITS_STUDENTS}, got {method!r}")
-    if ict_s1 < 10: raise ValueError(f"`ict_s1` (iCT's largest N) must be >= s0 = 10, got {ict_s1}")
-    if method in ('cd', 'ctm') and teacher is None: raise ValueError(f"method={method!r} needs a `teacher`")
-    torch.manual_seed(0)
-    t = teacher if run_teacher is None else run_teacher
-    if method == 'edm': return Denoiser(unet()), (lambda m, xb, g: edm_loss(m, xb, generator=g))
-    if method == 'cd':
-        m = ConsistencyModel(unet())
-        return m, CDLoss(m, t, N=18, mu=0.95, solver='heun', metric='l2')
-    if method == 'ict':
-        _, lkw, nkw = ict_ablation_rows(ict_s1, dropout=0.2)[6]
-        m = ConsistencyModel(unet(emb='fourier', **nkw))
-        return m, ((lambda k: ICTLoss(m, K=k, **lkw)) if K is None else ICTLoss(m, K=K, **lkw))
-    m = CTMModel(unet(n_extra=1))
-    init_from(m.net, teacher.net)                              # CTM's student starts as its teacher (g = D at step 0)
-    return m, CTMLoss(m, t, N=18, max_k=ctm_max_k)
