@@ -14,7 +14,7 @@ split a step's time between the teacher, the CTM passes and the DSM term.
     python bench/ctm_step_configs.py CONFIG [STEPS] [SYNC] [TEACHER_STEPS] [MAX_K] [DSM]
     CONFIG: s_compile+t_graphs | s_graphs+t_compile | s_compile+t_compile | s_compile+t_eager | eager
 """
-import json, sys, torch
+import argparse, json, torch
 from pathlib import Path
 from consistency_edu.experiments import provenance, write_json, digits_student, digits_unet, train_digits_teacher
 from consistency_edu.toy import load_digits
@@ -54,4 +54,10 @@ def main(cfg, steps=100, sync=10, pre=0, max_k=0, dsm='adaptive'):
     write_json(RES, {**old, 'runs': old['runs'] + [run]})
 
 
-if __name__ == '__main__': main(sys.argv[1], *map(int, sys.argv[2:6]), *sys.argv[6:7])
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('config', choices=('s_compile+t_graphs', 's_graphs+t_compile', 's_compile+t_compile', 's_compile+t_eager', 'eager'))
+    for name, default in (('steps', 100), ('sync', 10), ('teacher_steps', 0), ('max_k', 0)): ap.add_argument(name, type=int, nargs='?', default=default)
+    ap.add_argument('dsm', nargs='?', default='adaptive', choices=('adaptive', 'none'))
+    a = ap.parse_args()
+    main(a.config, a.steps, a.sync, a.teacher_steps, a.max_k, a.dsm)

@@ -30,6 +30,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--budgets', type=int, nargs='+', default=[2000, 6000]); ap.add_argument('--pmeans', type=float, nargs='+', default=[-1.1, 0.0, 1.0])
     ap.add_argument('--n', type=int, default=4000); ap.add_argument('--device', default=None); ap.add_argument('--out-dir', default=str(ROOT/'nbs'))
+    ap.add_argument('--results', default=str(ROOT/'bench'/'results'), help='folder of the results file')
     a = ap.parse_args()
     dev = torch.device(a.device) if a.device else default_device()
     t0, out = time.time(), []
@@ -49,8 +50,8 @@ def main():
             row = {'data': mname, 'steps': steps, 'P_mean': pm, 'SW1': sw1, 'SW2': sw2, 'heun35_exact': heun, 'floor': floor,
                    'ratio1': sw1 / heun, 'ratio2': sw2 / heun, 'seconds': r.seconds}
             out.append(row); print({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
-    (ROOT/'bench'/'results').mkdir(exist_ok=True)
-    write_result(ROOT/'bench'/'results'/'ict_gap.json', {'device': str(dev), 'torch': torch.__version__, 'rows': out})
+    Path(a.results).mkdir(parents=True, exist_ok=True); Path(a.out_dir).mkdir(parents=True, exist_ok=True)
+    write_result(Path(a.results)/'ict_gap.json', {'device': str(dev), 'torch': torch.__version__, 'rows': out})
     where = torch.cuda.get_device_name() if dev.type == 'cuda' else f'CPU ({torch.get_num_threads()} threads)'
     md = [f"Measured on {where}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}: iCT (s₀ = 10, s₁ = 160, pseudo-Huber, 1/Δσ, no EMA teacher, "
           f"dropout 0.1), MLP 128×3, batch 512, cosine learning rate, EMA 0.999 for sampling, {a.n} samples; reference: the exact denoiser's Heun-35. "

@@ -4,13 +4,14 @@ README quotes.
 
     python bench/test_time.py
 """
-import os, subprocess, sys, time
+import argparse, os, subprocess, sys, time
 from pathlib import Path
 from consistency_edu.experiments import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
 def main():
+    argparse.ArgumentParser(description=__doc__.split('\n')[0]).parse_args()   # no options: --help says what it does
     t0 = time.perf_counter()
     # every test but the one that checks the README against this file's figures: a run cannot quote itself (that test reads the
     # stored figures before this run writes new ones), and it takes milliseconds
