@@ -10,9 +10,10 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'append_dims', 'append_zero', 'check_tensor', 'as_sigma',
+__all__ = ['SIGMA_MIN', 'SIGMA_MAX', 'SIGMA_DATA', 'COURSE_STYLE', 'append_dims', 'append_zero', 'check_tensor', 'as_sigma',
            'module_device_dtype', 'check_module_input', 'eager', 'default_device', 'seed_everything', 'randn_like',
-           'gpu_settings', 'amp_dtype', 'sigma_range', 'EMA', 'image_grid', 'show_images', 'plot_2d']
+           'gpu_settings', 'amp_dtype', 'sigma_range', 'EMA', 'use_course_style', 'image_grid', 'show_images',
+           'plot_2d']
 
 # %% ../nbs/00_core.ipynb #c005
 def append_dims(x:Tensor, # tensor to extend
@@ -142,6 +143,16 @@ class EMA:
     def load_state_dict(self, sd): self.decay = sd['decay']; self.model.load_state_dict(sd['model'])
 
 # %% ../nbs/00_core.ipynb #c017
+COURSE_STYLE = {'figure.dpi': 100, 'savefig.dpi': 100, 'figure.figsize': (6.4, 4), 'font.size': 9, 'legend.fontsize': 8,
+                'legend.framealpha': 0.9, 'axes.titlesize': 10}
+
+def use_course_style():
+    "Every figure of the course at ≥ 100 dpi, with legends that can be read: set once, when `core` is imported."
+    import matplotlib
+    matplotlib.rcParams.update(COURSE_STYLE)
+
+use_course_style()
+
 def image_grid(x:Tensor, # images `(B, C, H, W)` in [-1, 1]
                nrow:int=8, pad:int=1):
     "Tile a batch of images into one `(H', W', C)` array in [0, 1]."
@@ -160,7 +171,7 @@ def show_images(x:Tensor, nrow:int=8, title:str|None=None, ax=None, figsize=None
     "Show a batch of images in [-1, 1] as one grid."
     g = image_grid(x, nrow)
     import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=figsize or (min(8, 1 + g.shape[1] / 20),) * 2, dpi=100)
+    if ax is None: _, ax = plt.subplots(figsize=figsize or (max(6, min(8, 1 + g.shape[1] / 20)),) * 2)
     ax.imshow(g.squeeze(-1) if g.shape[-1] == 1 else g, cmap='gray', vmin=0, vmax=1)
     ax.axis('off')
     if title: ax.set_title(title)
@@ -169,7 +180,7 @@ def show_images(x:Tensor, nrow:int=8, title:str|None=None, ax=None, figsize=None
 def plot_2d(*xs:Tensor, labels=None, ax=None, s:float=2., lim:float|None=2., title:str|None=None):
     "Scatter one or more 2-D point clouds `(N, 2)` on one axis."
     import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    if ax is None: _, ax = plt.subplots(figsize=(6, 6))
     for i, x in enumerate(xs):
         x = x.detach().float().cpu()
         ax.scatter(x[:, 0], x[:, 1], s=s, alpha=0.5, label=None if labels is None else labels[i])
