@@ -69,6 +69,30 @@ def title_of(nb:dict) -> str|None:
     return None
 
 
+LESSON = re.compile(r'^\d\d_')                  # the numbered notebooks: lessons, the registry, the experiments, the command line
+MIN_WIDTH = 500                                 # px: a stored figure narrower than this cannot be read
+
+
+def summary_problems(name:str, nb:dict) -> list:
+    "A numbered notebook that does not end its story with a `## Summary` section."
+    if not LESSON.match(name): return []
+    mds = [(''.join(c['source']) if isinstance(c['source'], list) else c['source']) for c in nb['cells'] if c['cell_type'] == 'markdown']
+    return [] if any(re.search(r'^##\s+Summary\s*$', m, re.M) for m in mds) else ['no `## Summary` section']
+
+
+def image_problems(nb:dict, min_width:int=MIN_WIDTH) -> list:
+    "Stored PNG outputs narrower than `min_width` pixels (read from the PNG header)."
+    import base64, struct
+    out = []
+    for i, c in enumerate(nb['cells']):
+        for o in c.get('outputs', []) if c['cell_type'] == 'code' else []:
+            png = o.get('data', {}).get('image/png')
+            if not png: continue
+            w = struct.unpack('>I', base64.b64decode(png if isinstance(png, str) else ''.join(png))[16:20])[0]
+            if w < min_width: out.append(f'cell {i}: a stored figure {w} px wide (under {min_width})')
+    return out
+
+
 def html_link_problems(md:str) -> list:
     "Links from a notebook to a local `.html` page: a 404 on GitHub and in Colab (link the `.ipynb`; Quarto rewrites it)."
     return [f'link to {m.group(1)} (link the .ipynb)' for m in HTML_LINK.finditer(md)]
@@ -276,6 +300,9 @@ def check(all_chrome=False) -> list:
     proc = Path(proc_nbs(n_workers=0))
     found, problems = render(proc), []
     problems += shown_modules(proc) + docstring_problems()
+    for nb_path in sorted((ROOT/'nbs').glob('*.ipynb')):
+        nb = json.loads(nb_path.read_text())
+        problems += [f'{nb_path.name}: {e}' for e in summary_problems(nb_path.name, nb) + image_problems(nb)]
     for page, f in found.items(): problems += [f'{page}: {e}' for e in f['errors']]
     pages = sorted(p for p in found if 'math' in found[p]) if all_chrome else [p for p in CHROME_PAGES if p in found]
     missing = [p for p in CHROME_PAGES if p not in found]

@@ -88,7 +88,7 @@ def provenance_line(res:dict):
     if missing: raise ValueError(f"`res` lacks the provenance fields {missing}: write it with write_result")
     return f"Measured on {res['device']}, torch {res['torch']}, {res['date']}, by `{res['command']}` at commit {res['commit'][:10]}."
 
-# %% ../nbs/91_experiments.ipynb #46a21b26
+# %% ../nbs/91_experiments.ipynb #c09a1705
 T4_MEMORY = 16e9                           # bytes of Colab's T4
 BANDWIDTH = {'H100': 3.35e12, 'H200': 4.8e12, 'A100': 2.0e12, 'L4': 300e9, 'T4': 320e9}   # HBM/GDDR bytes/s by card name
 
@@ -188,7 +188,7 @@ class DigitsScore:
         "What the held-out set scores: the floor of every image table on digits."
         return self.score(self.held_out)
 
-# %% ../nbs/91_experiments.ipynb #9ad35812
+# %% ../nbs/91_experiments.ipynb #744ec6e4
 def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
     "[(name, ICTLoss kwargs, net kwargs)], each row adding one of iCT's techniques to the previous one, then two variations of iCT."
     loss = dict(curriculum='sqrt', s0=2, s1=150, sampling='uniform', metric='l2', weighting='uniform', mu0=0.9)
@@ -204,7 +204,7 @@ def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
     return rows + [('iCT with L2 instead of pseudo-Huber', {**loss, 'metric': 'l2'}, dict(net)),
                    ('iCT with P_mean = 1.0', {**loss, 'P_mean': 1.0}, dict(net))]
 
-# %% ../nbs/91_experiments.ipynb #f0efe451
+# %% ../nbs/91_experiments.ipynb #e245a6a8
 DIGITS_STUDENTS = ('edm', 'cd', 'ict', 'ctm')
 
 def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:int|None=None, ict_s1:int=160,

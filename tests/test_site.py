@@ -94,6 +94,13 @@ def test_site_rules_fail_on_bad_input():
     for bad in ("the issue's target is met", 'measured on this machine', 'before the GPU machine was given back', 'as the deck says'):
         assert s['process_problems'](bad), bad
     assert not s['process_problems']('CD reaches its teacher in one step')
+    assert s['summary_problems']('11_cd.ipynb', {'cells': [md('# CD'), md('## Bad input')]})
+    assert not s['summary_problems']('11_cd.ipynb', {'cells': [md('# CD'), md('## Summary\n\nCD reaches its teacher.')]})
+    assert not s['summary_problems']('guide.ipynb', {'cells': [md('# The guide')]})       # only the numbered notebooks
+    import base64, struct
+    png = lambda w: base64.b64encode(b'\x89PNG\r\n\x1a\n' + struct.pack('>I', 13) + b'IHDR' + struct.pack('>II', w, 100)).decode()
+    fig = lambda w: {'cell_type': 'code', 'source': 'plot()', 'outputs': [{'data': {'image/png': png(w)}}]}
+    assert s['image_problems']({'cells': [fig(316)]}) and not s['image_problems']({'cells': [fig(640), md('text')]})
     module = '# %% ../nbs/x.ipynb #1\nimport torch\ndef f(x):\n    "doc"\n    return x + 1\n\n# %% auto #0\n__all__ = ["f"]\n'
     code = lambda src: {'cell_type': 'code', 'source': src}
     assert s['module_lines'](module) == ['def f(x):', '"doc"', 'return x + 1']
@@ -116,6 +123,7 @@ def test_site_rules_hold_on_the_sources():
             text = ''.join(c['source'])
             if c['cell_type'] == 'markdown': problems += [f'{nb_path.name}: {e}' for e in s['html_link_problems'](text) + s['process_problems'](text)]
         problems += [f'{nb_path.name}: no title' for _ in s['title_problems'](nb)]
+        problems += [f'{nb_path.name}: {e}' for e in s['summary_problems'](nb_path.name, nb) + s['image_problems'](nb)]
     problems += s['docstring_problems']()
     assert not problems, '\n'.join(problems)
 
