@@ -2,7 +2,7 @@
 
 `tst_flags` from settings.ini are honoured; the `cuda` flag is added by itself when a GPU is visible,
 and extra flags come from the environment: `NBDEV_TEST_FLAGS="slow"`. pytest.ini runs them on every core (pytest-xdist,
-each worker with its share of torch threads: tests/conftest.py), the longest first.
+each worker with its share of torch threads; the order that makes the workers finish together: tests/conftest.py).
 `nbdev.test` is imported as a module so that pytest does not collect its `test_nb` as a test.
 """
 import os
@@ -22,14 +22,9 @@ def _settings():
     return cfg['DEFAULT']
 
 
-# The longest notebooks first (measured one at a time on one thread), so that parallel workers finish together.
-SLOWEST_FIRST = ('17_latent', '15_ctm', '91_experiments', '06_edm', '90_recipes', '07_train', '13_ict', '11_cd', '16_lcm', '08_metrics', '12_ct')
-
-
 def _notebooks():
-    nbs = sorted(p for p in NBS.rglob('*.ipynb') if not any(part.startswith(('_', '.')) for part in p.relative_to(NBS).parts))
-    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
-    return sorted(nbs, key=lambda p: rank.get(p.stem, len(rank)))
+    "Every notebook of nbs/ (the run order is set in conftest.py, from each notebook's measured time)."
+    return sorted(p for p in NBS.rglob('*.ipynb') if not any(part.startswith(('_', '.')) for part in p.relative_to(NBS).parts))
 
 
 def _flags():
