@@ -144,3 +144,18 @@ def test_every_result_file_says_where_it_came_from():
     for p in sorted((ROOT/'bench'/'results').glob('*.json')):
         d = json.loads(p.read_text())
         assert isinstance(d, dict) and all(d.get(k) for k in PROVENANCE), f"{p.name} lacks provenance: python bench/backfill_provenance.py"
+
+
+def test_check_cells_say_what_they_prove_and_fold():
+    """A check cell (asserts, test_* or expect_fail; not exported) opens with a comment saying what it proves, and folds on the site.
+    The index is exempt: its code is the README's first taste, meant to be read as it is."""
+    problems = []
+    for nb_path in sorted(p for p in NBS.glob('*.ipynb') if p.name != 'index.ipynb'):
+        for i, c in enumerate(json.loads(nb_path.read_text())['cells']):
+            src = ''.join(c['source'])
+            if c['cell_type'] != 'code' or re.search(r'^#\|\s*(export|exports|hide)\b', src, re.M): continue
+            if not re.search(r'\bassert\b|\btest_\w+\(|expect_fail', src): continue
+            body = [l for l in src.split('\n') if not l.startswith('#|')]
+            if not (body and body[0].startswith('# ')): problems.append(f'{nb_path.name} cell {i}: no first comment line saying what it proves')
+            if not re.search(r'^#\|\s*(code-fold|echo)\s*:', src, re.M): problems.append(f'{nb_path.name} cell {i}: does not fold (#| code-fold: true)')
+    assert not problems, '\n'.join(problems)
