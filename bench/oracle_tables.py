@@ -3,11 +3,11 @@ figure — on the three mixtures of `toy.MIXTURES`, each row over several seeds,
 (`evaluate.OracleEval`: SW, MMD, exact density precision and mode coverage, error to f*). The rows and the runner live in
 the library (`experiments.ORACLE_ROWS`, `run_oracle_suite`); every job leaves a file under --work, so a rerun does only
 what is missing. Writes bench/results/oracle_tables.json and nbs/_table1.md, _ict_ablation.md, _ctm_table.md,
-_oracle_summary.md, _ablations.png under --root.
+_oracle_summary.md, _ablations.png under --root; --render rewrites the markdown from the stored file without touching it.
 
     python bench/oracle_tables.py [--workers 8] [--threads 2] [--device cpu] [--seeds 0 1 2] [--mixtures oracle grid25 ico12] [--keys ...]
 """
-import argparse, sys
+import argparse, json, sys
 from pathlib import Path
 import matplotlib; matplotlib.use('Agg')
 from consistency_edu.toy import MIXTURES
@@ -32,15 +32,20 @@ def main():
     p.add_argument('--workers', type=int, default=1); p.add_argument('--threads', type=int, default=2)
     p.add_argument('--device', default='cpu', help="where every job trains and samples ('cpu', 'cuda')")
     p.add_argument('--work', default=str(ROOT/'bench'/'out'/'oracle')); p.add_argument('--root', default=str(ROOT))
-    p.add_argument('--render', action='store_true', help='only render the tables from the files under --work')
+    p.add_argument('--render', action='store_true', help='only render the tables from the stored results file (its provenance and settings kept)')
     a = p.parse_args()
-    res = collect_oracle_suite(a.work) if a.render else run_oracle_suite(a.work, a.mixtures, a.seeds, a.keys, a.steps, a.n, a.teacher_steps, a.workers, a.threads, a.device)
     root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True)
-    stored = write_result(root/'bench'/'results'/'oracle_tables.json', {'args': vars(a), **res}, command=' '.join(['python', *sys.argv]))
+    path = root/'bench'/'results'/'oracle_tables.json'
+    if a.render:        # the stored run, its provenance and its settings as they were: rendering rewrites only the markdown
+        stored = json.loads(path.read_text())
+        res, args = {k: stored[k] for k in ('teachers', 'floors', 'rows')}, stored['args']
+    else:
+        res = run_oracle_suite(a.work, a.mixtures, a.seeds, a.keys, a.steps, a.n, a.teacher_steps, a.workers, a.threads, a.device)
+        stored, args = json.loads(write_result(path, {'args': vars(a), **res}, command=' '.join(['python', *sys.argv])).read_text()), vars(a)
     seeds = sorted({r['seed'] for r in res['rows']})
-    head = (f"{provenance_line(__import__('json').loads(stored.read_text()))} Every row: MLP 128×3, batch 512, {a.steps} steps unless it says "
-            f"otherwise, {len(seeds)} seeds ({', '.join(map(str, seeds))}), each against the EDM teacher of its seed ({a.teacher_steps} steps); "
-            f"CD and CTM start from the teacher's weights. {a.n} samples per cell against a fixed test set; two-step τ by greedy search "
+    head = (f"{provenance_line(stored)} Every row: MLP 128×3, batch 512, {args['steps']} steps unless it says "
+            f"otherwise, {len(seeds)} seeds ({', '.join(map(str, seeds))}), each against the EDM teacher of its seed ({args['teacher_steps']} steps); "
+            f"CD and CTM start from the teacher's weights. {args['n']} samples per cell against a fixed test set; two-step τ by greedy search "
             "over the training levels on a separate validation set. Cells: mean ± std over seeds. Precision and coverage: higher is better.\n\n")
     if has(res, 'table1'):
         (root/'nbs'/'_table1.md').write_text(head + '**Teachers** (SW / precision / coverage, means over seeds)\n\n'
