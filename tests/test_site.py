@@ -159,3 +159,10 @@ def test_check_cells_say_what_they_prove_and_fold():
             if not (body and body[0].startswith('# ')): problems.append(f'{nb_path.name} cell {i}: no first comment line saying what it proves')
             if not re.search(r'^#\|\s*(code-fold|echo)\s*:', src, re.M): problems.append(f'{nb_path.name} cell {i}: does not fold (#| code-fold: true)')
     assert not problems, '\n'.join(problems)
+
+
+def test_narrative_sections_sit_at_level_two():
+    "The table of contents shows the narrative: prose sections are `##`, so the API entries (`###`, from show_doc) sit one level under them."
+    deeper = [f'{p.name}: {line}' for p in sorted(NBS.glob('*.ipynb')) for c in json.loads(p.read_text())['cells'] if c['cell_type'] == 'markdown'
+              for line in ''.join(c['source']).split('\n') if re.match(r'#{3,}\s', line)]
+    assert not deeper, '\n'.join(deeper)
