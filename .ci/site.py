@@ -93,6 +93,28 @@ def image_problems(nb:dict, min_width:int=MIN_WIDTH) -> list:
     return out
 
 
+CHECK = re.compile(r'\bassert\b|\btest_\w+\(|expect_fail')
+HIDDEN = re.compile(r'^#\|\s*(export|exports|hide)\b', re.M)
+
+
+def check_cell_problems(nb:dict) -> list:
+    "Check cells (asserts, test_* or expect_fail; not exported or hidden) without a first comment saying what they prove, or that do not fold."
+    out = []
+    for i, c in enumerate(nb['cells']):
+        src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']
+        if c['cell_type'] != 'code' or HIDDEN.search(src) or not CHECK.search(src): continue
+        body = [l for l in src.split('\n') if not l.startswith('#|')]
+        if not (body and body[0].startswith('# ')): out.append(f'cell {i}: no first comment line saying what it proves')
+        if not re.search(r'^#\|\s*(code-fold|echo)\s*:', src, re.M): out.append(f'cell {i}: does not fold (#| code-fold: true)')
+    return out
+
+
+def heading_problems(nb:dict) -> list:
+    "Prose headings deeper than `##`: the table of contents would list them among the API entries (`###`)."
+    return [line for c in nb['cells'] if c['cell_type'] == 'markdown'
+            for line in (''.join(c['source']) if isinstance(c['source'], list) else c['source']).split('\n') if re.match(r'#{3,}\s', line)]
+
+
 def html_link_problems(md:str) -> list:
     "Links from a notebook to a local `.html` page: a 404 on GitHub and in Colab (link the `.ipynb`; Quarto rewrites it)."
     return [f'link to {m.group(1)} (link the .ipynb)' for m in HTML_LINK.finditer(md)]
@@ -302,7 +324,8 @@ def check(all_chrome=False) -> list:
     problems += shown_modules(proc) + docstring_problems()
     for nb_path in sorted((ROOT/'nbs').glob('*.ipynb')):
         nb = json.loads(nb_path.read_text())
-        problems += [f'{nb_path.name}: {e}' for e in summary_problems(nb_path.name, nb) + image_problems(nb)]
+        problems += [f'{nb_path.name}: {e}' for e in summary_problems(nb_path.name, nb) + image_problems(nb) + heading_problems(nb)]
+        if nb_path.name != 'index.ipynb': problems += [f'{nb_path.name}: {e}' for e in check_cell_problems(nb)]
     for page, f in found.items(): problems += [f'{page}: {e}' for e in f['errors']]
     pages = sorted(p for p in found if 'math' in found[p]) if all_chrome else [p for p in CHROME_PAGES if p in found]
     missing = [p for p in CHROME_PAGES if p not in found]

@@ -88,8 +88,10 @@ def sample_ddim_guided(model, x:Tensor, timesteps, *, generator=None, callback=N
     for i in _trange(len(ts), disable=not progress, leave=False):
         tt = torch.full((z.shape[0],), ts[i], device=z.device, dtype=torch.long)
         e = model(z, tt, **cond) if class_labels is None else guided_eps(model(z, tt, class_labels=class_labels, **cond), model(z, tt, **cond), w)
-        if callback: callback(dict(x=z, i=i, t=ts[i], t_next=ts[i + 1] if i + 1 < len(ts) else None, denoised=x0_from_eps(z, tt, e, ac)))
-        if i + 1 == len(ts): return x0_from_eps(z, tt, e, ac)
+        last = i + 1 == len(ts)
+        x0 = x0_from_eps(z, tt, e, ac) if callback or last else None     # the estimate only where it is used
+        if callback: callback(dict(x=z, i=i, t=ts[i], t_next=None if last else ts[i + 1], denoised=x0))
+        if last: return x0
         z = ddim_step_vp(e, z, tt, torch.full_like(tt, ts[i + 1]), ac)
 
 

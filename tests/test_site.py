@@ -146,23 +146,21 @@ def test_every_result_file_says_where_it_came_from():
         assert isinstance(d, dict) and all(d.get(k) for k in PROVENANCE), f"{p.name} lacks provenance: python bench/backfill_provenance.py"
 
 
+
 def test_check_cells_say_what_they_prove_and_fold():
-    """A check cell (asserts, test_* or expect_fail; not exported) opens with a comment saying what it proves, and folds on the site.
+    """A check cell opens with a comment saying what it proves, and folds on the site (.ci/site.py's rule).
     The index is exempt: its code is the README's first taste, meant to be read as it is."""
-    problems = []
-    for nb_path in sorted(p for p in NBS.glob('*.ipynb') if p.name != 'index.ipynb'):
-        for i, c in enumerate(json.loads(nb_path.read_text())['cells']):
-            src = ''.join(c['source'])
-            if c['cell_type'] != 'code' or re.search(r'^#\|\s*(export|exports|hide)\b', src, re.M): continue
-            if not re.search(r'\bassert\b|\btest_\w+\(|expect_fail', src): continue
-            body = [l for l in src.split('\n') if not l.startswith('#|')]
-            if not (body and body[0].startswith('# ')): problems.append(f'{nb_path.name} cell {i}: no first comment line saying what it proves')
-            if not re.search(r'^#\|\s*(code-fold|echo)\s*:', src, re.M): problems.append(f'{nb_path.name} cell {i}: does not fold (#| code-fold: true)')
+    s = _site()
+    problems = [f'{p.name}: {e}' for p in sorted(NBS.glob('*.ipynb')) if p.name != 'index.ipynb' for e in s['check_cell_problems'](json.loads(p.read_text()))]
+    code = lambda src: {'cell_type': 'code', 'source': src}
+    assert s['check_cell_problems']({'cells': [code('assert 1 == 1')]}) and not s['check_cell_problems']({'cells': [code('#| code-fold: true\n# one is one\nassert 1 == 1')]})
     assert not problems, '\n'.join(problems)
 
 
 def test_narrative_sections_sit_at_level_two():
     "The table of contents shows the narrative: prose sections are `##`, so the API entries (`###`, from show_doc) sit one level under them."
-    deeper = [f'{p.name}: {line}' for p in sorted(NBS.glob('*.ipynb')) for c in json.loads(p.read_text())['cells'] if c['cell_type'] == 'markdown'
-              for line in ''.join(c['source']).split('\n') if re.match(r'#{3,}\s', line)]
+    s = _site()
+    md = lambda src: {'cell_type': 'markdown', 'source': src}
+    assert s['heading_problems']({'cells': [md('### a subsection')]}) and not s['heading_problems']({'cells': [md('## A section')]})
+    deeper = [f'{p.name}: {line}' for p in sorted(NBS.glob('*.ipynb')) for line in s['heading_problems'](json.loads(p.read_text()))]
     assert not deeper, '\n'.join(deeper)
