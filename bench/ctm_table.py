@@ -24,7 +24,7 @@ from consistency_edu.consistency import cm_sigmas
 from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency, CTMAsDenoiser, ExactTrajectoryFunction, ctm_grid, sample_gamma
 from consistency_edu.metrics import sliced_wasserstein
 from consistency_edu.evaluate import OracleEval, md_table
-from consistency_edu.experiments import run_header, write_result
+from consistency_edu.experiments import run_header, write_result, same_settings, kept_rows
 from consistency_edu.recipes import make_net, train_method
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,13 +47,12 @@ def gamma_sweep(model, ev, nfe):
     grid = torch.cat([get_sigmas_karras(nfe + 1, 0.002, 80.)[:nfe], torch.zeros(1)])
     return {g: sliced_wasserstein(sample_gamma(model, 80. * ev.z, grid, g, generator=torch.Generator().manual_seed(0)), ev.test) for g in GAMMAS}
 
-def kept_rows(a):
+def kept(a):
     "{name: row} of the stored table, each marked with the run that made it (`--keep`); refused if it ran at other settings."
     prev = json.loads((ROOT/'bench'/'results'/'ctm_table.json').read_text())
-    if (prev['args']['steps'], prev['args']['n']) != (a.steps, a.n):
-        raise SystemExit(f"--keep: the kept rows ran with --steps {prev['args']['steps']} --n {prev['args']['n']}, this run with {a.steps}, {a.n}")
-    return {r['name']: {**r, 'kept': r.get('kept', prev['device']), **{f'gamma_nfe{k}': {float(g): v for g, v in r[f'gamma_nfe{k}'].items()} for k in (2, 4)}}
-            for r in prev['rows']}
+    same_settings(prev, steps=a.steps, n=a.n)
+    rows = {r['name']: {**r, **{f'gamma_nfe{k}': {float(g): v for g, v in r[f'gamma_nfe{k}'].items()} for k in (2, 4)}} for r in prev['rows']}
+    return kept_rows(rows, [ROWS[k] for k in a.rows], {'kept': prev['device']})
 
 
 def main():
@@ -62,7 +61,7 @@ def main():
     p.add_argument('--rows', nargs='+', default=list(ROWS), choices=list(ROWS), help='the rows to train (default: all)')
     p.add_argument('--keep', action='store_true', help='keep the rows of bench/results/ctm_table.json that this run does not train')
     a = p.parse_args()
-    old = kept_rows(a) if a.keep else {}
+    old = kept(a) if a.keep else {}
     dev = torch.device(a.device) if a.device else default_device()
     t0, ev = time.time(), OracleEval(a.n, dev)
     gm = ev.gm

@@ -25,10 +25,8 @@ import torch
 from consistency_edu.toy import load_digits
 from consistency_edu.train import fit
 from consistency_edu.ctm import CTMAsConsistency
-from consistency_edu.metrics import frechet_distance
-from consistency_edu.toy import digits_features
 from consistency_edu.evaluate import quality_per_nfe, sample_consistency, two_step
-from consistency_edu.experiments import digits_student, digits_unet, train_digits_teacher, bench_setup, write_result
+from consistency_edu.experiments import digits_student, digits_unet, train_digits_teacher, bench_setup, write_result, kept_rows, DigitsScore
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'cd': 'CD (Heun, L2)', 'ict': 'iCT', 'ict-short': 'iCT, curriculum ending at N = {s1}', 'ctm': 'CTM + DSM, from the teacher',
@@ -70,17 +68,17 @@ def setup(a):
     x, _ = load_digits('train', size=a.size)
     x_test = load_digits('test', size=a.size)[0]
     x_ref = x[:len(x_test)]                                    # τ is searched against train digits, FD reported against test
-    fd = lambda s, ref=digits_features(x_test): frechet_distance(digits_features(s), ref)
+    fd, tau_fd = DigitsScore(a.size, ref=x_test).fd, DigitsScore(a.size, ref=x_ref).fd   # FD of all samples in one block
     sync = min(50, a.probe // 2)
     fast = dict(bs=a.bs, warmup=100, schedule='cosine', device=dev, progress=False, sync_every=sync,
                 amp='bf16' if cuda else None, compile='reduce-overhead' if cuda else False, channels_last=cuda)
     res = {'card': card, 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%d'), 'args': vars(a), 'floor': fd(x_ref), 'methods': {}}
     if a.keep:                                                 # an earlier run's methods, each with its own teacher and budget
         old = json.loads((ROOT/'bench'/'results'/'gpu_minutes.json').read_text())
-        res['kept'] = {k: {'earlier': {'minutes': old['args']['minutes'], 'heun35': old['teacher']['heun35'], 'card': old['card'], 'torch': old['torch']}, **r}
-                       for k, r in {**old.get('kept', {}), **old['methods']}.items() if k not in a.methods}
+        res['kept'] = kept_rows({**old.get('kept', {}), **old['methods']}, a.methods,
+                                {'earlier': {'minutes': old['args']['minutes'], 'heun35': old['teacher']['heun35'], 'card': old['card'], 'torch': old['torch']}})
     z = torch.randn(a.n, 1, a.size, a.size, generator=torch.Generator().manual_seed(13)).to(dev)
-    return SimpleNamespace(dev=dev, out=out, cuda=cuda, x=x.to(dev), x_test=x_test, ref_features=digits_features(x_ref), fd=fd, z=z, sync=sync, fast=fast, res=res,
+    return SimpleNamespace(dev=dev, out=out, cuda=cuda, x=x.to(dev), x_test=x_test, fd=fd, tau_fd=tau_fd, z=z, sync=sync, fast=fast, res=res,
                            unet=lambda **kw: digits_unet(a.ch, **kw))
 
 
@@ -116,7 +114,7 @@ def one(a, c, method):
     def score(r, loss, view):
         ema = view(r.ema.eval())
         levels = [float(t) for t in loss.levels(loss.k) if 0.05 <= t <= 10.]
-        tau, x2 = two_step(ema, c.z, lambda s: c.fd(s, c.ref_features), levels[::max(1, len(levels) // 12)])   # τ against the train digits' features
+        tau, x2 = two_step(ema, c.z, c.tau_fd, levels[::max(1, len(levels) // 12)])   # τ against the train digits' features
         curve.append({'step': r.step, 'gpu_minutes': r.seconds / 60, 'FD1': c.fd(sample_consistency(ema, c.z)), 'FD2': c.fd(x2), 'tau': tau})
         print(method, curve[-1], flush=True)
     r = train(a, c, method, steps, score, max(1, steps // a.points // c.sync) * c.sync)

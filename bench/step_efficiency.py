@@ -39,16 +39,8 @@ import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
-from consistency_edu.nets import UNet
-from consistency_edu.edm import Denoiser, edm_loss
-from consistency_edu.consistency import ConsistencyModel
-from consistency_edu.cd import CDLoss
-from consistency_edu.ct import CTLoss
-from consistency_edu.ict import ICTLoss
-from consistency_edu.ctm import CTMModel, CTMLoss
-from consistency_edu.lcm import LCMModel, LCDLoss, alphas_cumprod
-from consistency_edu.latent import EpsNet
-from consistency_edu.experiments import write_result, cpu_model
+from consistency_edu.ctm import CTMLoss
+from consistency_edu.experiments import write_result, cpu_model, step_method, time_steps
 from consistency_edu.train import train_step
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,21 +73,9 @@ def setup():
 
 
 def build(method, ch, dev):
-    torch.manual_seed(0)
-    nc = 10 if method == 'lcm' else None                    # LCM: class-conditioned, its student also fed the guidance scale w
-    unet = lambda n_extra=0: UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2, n_extra=n_extra, num_classes=nc, dropout=0.1 if method in ('ct', 'ict') else 0.)
-    model = (Denoiser(unet()) if method == 'edm' else CTMModel(unet(1)) if method == 'ctm' else
-             LCMModel(unet(1), alphas_cumprod()) if method == 'lcm' else ConsistencyModel(unet())).to(dev)
-    teacher = (Denoiser(unet()) if method in ('cd', 'ctm') else EpsNet(unet()) if method == 'lcm' else None)
-    if teacher is not None: teacher = teacher.to(dev).eval().requires_grad_(False)
-    loss = {'edm': lambda: (lambda m, x, g: edm_loss(m, x, generator=g)),
-            'cd': lambda: CDLoss(model, teacher, N=18, mu=0.95, solver='heun'),
-            'ct': lambda: CTLoss(model, K=10 ** 6, s0=2, s1=150),    # K large: the curriculum holds still while timing (a new N
-            'ict': lambda: ICTLoss(model, K=10 ** 6),                # would recompile the graph; in training it changes a few times)
-            'ctm': lambda: CTMLoss(model, teacher, N=18),
-            'lcm': lambda: LCDLoss(model, teacher, k=20)}[method]()  # on 1×32×32 arrays standing for latents (LCM trains on stored ones)
-    if hasattr(loss, 'to'): loss.to(dev)
-    return model, loss
+    """The method's model and loss from `experiments.step_method`: CT's and iCT's curricula over K = 10⁶ steps (they hold still while timing:
+    a new N would recompile the graph; in training it changes a few times), dropout 0.1 in their nets."""
+    return step_method(method, ch, dev, K=10 ** 6, dropout=0.1)
 
 
 class WholeLoss:
@@ -145,19 +125,10 @@ def run(method, ch, mode, bs, steps, dev):
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
     x = batch(method, bs, dev, cl)
     step = step_fn(model, loss, mode, opt)
-    t = time.time()
-    for _ in range(3): step(x)                                   # warm-up: compilation, CUDA graph capture, autotuning
-    sync(dev); warm = time.time() - t
-    if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats()
-    cuda = dev.type == 'cuda'
-    start, end = (torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) if cuda else (None, None)
-    t = start.record() if cuda else time.time()
-    for _ in range(steps): l = step(x)
-    if cuda: end.record()
-    sync(dev)
-    sec = (start.elapsed_time(end) / 1000 if cuda else time.time() - t) / steps
+    r = time_steps(lambda: step(x), steps, 3, dev)                # 3 warm-up steps: compilation, CUDA graph capture, autotuning
+    sec, warm, l = r['sec_per_step'], r['warmup_s'], r['last']
     assert torch.isfinite(l).item(), (method, mode)
-    peak = torch.cuda.max_memory_allocated() / 1e9 if dev.type == 'cuda' else float('nan')
+    peak = r['peak_bytes'] / 1e9
     return {'sec_per_step': sec, 'samples_per_s': bs / sec, 'warmup_s': warm, 'peak_gb': peak}, (step, x)
 
 

@@ -2,23 +2,16 @@
 (CD, Heun teacher), consistency training (CT) and improved CT (iCT), in fp32, bf16 autocast and bf16 + torch.compile (and channels-last for EDM).
 
 Each step is `train.train_step`, the step `fit` takes: forward, backward and fused AdamW on a batch of 32x32 single-channel images, timed with CUDA
-synchronisation after warm-up (compilation happens in the warm-up). Only the online network is compiled; CD's
+events after warm-up (compilation happens in the warm-up). Only the online network is compiled; CD's
 teacher and the target network run eagerly. Writes nbs/_throughput.md and bench/results/throughput.json.
 
     python bench/throughput.py [--bs 256] [--steps 100] [--ch 64] [--methods edm cd ct ict] [--out-dir DIR] [--name throughput]
     python bench/throughput.py --device cpu --bs 4 --steps 2 --warmup 1 --ch 8 --methods ctm --out-dir /tmp/smoke   # a smoke test
 """
-import argparse, json, time
+import argparse, time
 from pathlib import Path
 import torch
-from consistency_edu.nets import UNet
-from consistency_edu.edm import Denoiser, edm_loss
-from consistency_edu.consistency import ConsistencyModel
-from consistency_edu.cd import CDLoss
-from consistency_edu.ct import CTLoss
-from consistency_edu.ict import ICTLoss
-from consistency_edu.ctm import CTMModel, CTMLoss
-from consistency_edu.experiments import write_result, cpu_model
+from consistency_edu.experiments import write_result, cpu_model, step_method, time_steps
 from consistency_edu.train import train_step
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,44 +20,24 @@ MODES = {'edm': ('fp32', 'bf16', 'bf16 + compile', 'bf16 + channels_last', 'bf16
          'cd': ('fp32', 'bf16', 'bf16 + compile'), 'ct': ('fp32', 'bf16', 'bf16 + compile'),
          'ict': ('fp32', 'bf16', 'bf16 + compile'), 'ctm': ('fp32', 'bf16')}
 
-def unet(ch, n_extra=0): return UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2, n_extra=n_extra)
-
 def run(method, mode, bs, steps, warmup, ch, dev):
-    torch.manual_seed(0)
+    "One (method, mode): the method from `experiments.step_method` (CT and iCT laid over K = 1000), fit's own step timed."
+    model, loss_fn = step_method(method, ch, dev, K=1000)
     cl = 'channels_last' in mode
-    model = (Denoiser(unet(ch)) if method == 'edm' else CTMModel(unet(ch, 1)) if method == 'ctm' else ConsistencyModel(unet(ch))).to(dev)
     if cl: model = model.to(memory_format=torch.channels_last)
-    if method == 'edm': loss_fn = lambda m, x, g: edm_loss(m, x, generator=g)
-    elif method == 'cd':
-        teacher = Denoiser(unet(ch)).to(dev).eval().requires_grad_(False)
-        loss_fn = CDLoss(model, teacher, N=18, mu=0.95, solver='heun')
-    elif method == 'ct': loss_fn = CTLoss(model, K=1000, s0=2, s1=150)
-    elif method == 'ctm':   # k Heun steps of the teacher (2k evaluations, E[k] = (2N-1)/3), three G evaluations and DSM per step
-        loss_fn = CTMLoss(model, Denoiser(unet(ch)).to(dev).eval().requires_grad_(False), N=18)
-    else: loss_fn = ICTLoss(model, K=1000)      # pseudo-Huber, log-normal index, 1/Δσ, no EMA teacher
     fwd = torch.compile(model) if 'compile' in mode else model
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)   # as `fit` builds it on CUDA
     x = torch.rand(bs, 1, 32, 32, device=dev) * 2 - 1
     if cl: x = x.contiguous(memory_format=torch.channels_last)
     g = torch.Generator(device=dev).manual_seed(0)
-    amp = 'bf16' if 'bf16' in mode else None
-    k = [0]
+    amp, k = 'bf16' if 'bf16' in mode else None, [0]
     def step():   # fit's own step (train_step): the loss, the update, then the method's after_step (EMA target, curriculum)
-        loss = train_step(model, loss_fn, x, opt, g, fwd=fwd, amp=amp, step=k[0]); k[0] += 1
-        return loss
-    cuda = dev.type == 'cuda'
-    sync = torch.cuda.synchronize if cuda else (lambda: None)
-    t = time.time()
-    for _ in range(warmup): step()
-    sync(); warm = time.time() - t
-    if cuda: torch.cuda.reset_peak_memory_stats()
-    t = time.time()
-    for _ in range(steps): loss = step()
-    sync(); dt = time.time() - t
-    assert torch.isfinite(loss)
-    return {'method': method, 'mode': mode, 'samples_per_s': bs * steps / dt, 'ms_per_step': 1000 * dt / steps, 'warmup_s': warm,
-            'peak_mem_gib': torch.cuda.max_memory_allocated() / 2 ** 30 if cuda else float('nan'),
-            'params_m': sum(p.numel() for p in model.parameters()) / 1e6}
+        k[0] += 1
+        return train_step(model, loss_fn, x, opt, g, fwd=fwd, amp=amp, step=k[0] - 1)
+    r = time_steps(step, steps, warmup, dev)
+    assert torch.isfinite(r['last'])
+    return {'method': method, 'mode': mode, 'samples_per_s': bs / r['sec_per_step'], 'ms_per_step': 1000 * r['sec_per_step'], 'warmup_s': r['warmup_s'],
+            'peak_mem_gib': r['peak_bytes'] / 2 ** 30, 'params_m': sum(p.numel() for p in model.parameters()) / 1e6}
 
 def main():
     p = argparse.ArgumentParser()

@@ -17,7 +17,7 @@ from .core import SIGMA_MIN, SIGMA_MAX, default_device
 from .toy import MIXTURES, ASSETS, DigitsClassifier, load_digits, digits_classifier, digits_features
 from .nets import MLP, UNet, init_from
 from .edm import Denoiser, edm_loss
-from .train import fit
+from .train import fit, train_step
 from .metrics import frechet_distance, precision_recall, LPIPS
 from .ode import sample_heun, get_sigmas_karras
 from .consistency import ConsistencyModel, cm_sigmas
@@ -26,18 +26,19 @@ from .ct import CTLoss
 from .ict import ICTLoss
 from .ctm import CTMModel, CTMLoss, CTMAsConsistency, CTMAsDenoiser, ExactTrajectoryFunction, ctm_grid, sample_gamma
 from .evaluate import NFES, OracleEval, sample_at_nfe, sample_consistency, two_step, md_table
-from .lcm import alphas_cumprod, LCMModel, sample_lcm, lcm_timesteps
+from .lcm import alphas_cumprod, LCMModel, LCDLoss, sample_lcm, lcm_timesteps
 from .latent import EpsNet, LatentLCM, sample_ddim_guided, train_autoencoder, train_latent_teacher, train_lcm
 from .lora import thick, ink, combine, count_params, lora_parameters
 from .lcm_lora import train_lcm_lora, train_style_lora
 from .recipes import train_method, save_model, load_model
 
 # %% auto #0
-__all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'ORACLE_ROWS', 'GAMMAS', 'ORACLE_COST',
-           'MIXTURE_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'device_name', 'git_commit', 'cpu_model',
-           'provenance', 'write_json', 'write_result', 'provenance_line', 'gpu_start', 'gpu_report', 'run_header',
-           'bench_setup', 'mean_std', 'pm', 'separated', 'train_digits_classifier', 'save_digits_classifier',
-           'DigitsScore', 'ict_ablation_rows', 'digits_student', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher',
+__all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ORACLE_ROWS', 'GAMMAS',
+           'ORACLE_COST', 'MIXTURE_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'device_name', 'git_commit',
+           'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line', 'same_settings', 'kept_rows',
+           'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm', 'separated',
+           'train_digits_classifier', 'save_digits_classifier', 'DigitsScore', 'ict_ablation_rows', 'digits_student',
+           'step_unet', 'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher',
            'teacher_rows', 'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values',
            'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure',
            'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite', 'digits_table_md',
@@ -87,6 +88,15 @@ def provenance_line(res:dict):
     missing = [k for k in PROVENANCE if k not in res]
     if missing: raise ValueError(f"`res` lacks the provenance fields {missing}: write it with write_result")
     return f"Measured on {res['device']}, torch {res['torch']}, {res['date']}, by `{res['command']}` at commit {res['commit'][:10]}."
+
+def same_settings(stored:dict, **settings):
+    "Stop unless the stored run `stored` ran with `settings` (its `args`): rows kept from it must be comparable with this run's."
+    diff = {k: (stored['args'].get(k), v) for k, v in settings.items() if stored['args'].get(k) != v}
+    if diff: raise SystemExit(f"--keep: the stored run ran at other settings {diff} (stored, this run)")
+
+def kept_rows(rows:dict, fresh, mark:dict) -> dict:
+    "`--keep`: the stored `rows` ({id: row}) whose id this run does not make (not in `fresh`), each marked with `mark`, the run that made it (a row kept before keeps its own mark)."
+    return {k: {**mark, **r} for k, r in rows.items() if k not in set(fresh)}
 
 # %% ../nbs/91_experiments.ipynb #c09a1705
 T4_MEMORY = 16e9                           # bytes of Colab's T4
@@ -184,6 +194,10 @@ class DigitsScore:
         pr = [precision_recall(self.ref, b, self.k) for b in blocks]
         return {'FD': mean_std(fd)[0], 'FD_std': mean_std(fd)[1], 'precision': mean_std([p for p, _ in pr])[0], 'recall': mean_std([r for _, r in pr])[0]}
 
+    def fd(self, x:Tensor):
+        "FD of all of `x` against `ref` in one block (the curves of the digits GPU benches, whose sample counts are not the held-out set's)."
+        return frechet_distance(digits_features(x), self.ref)
+
     def floor(self):
         "What the held-out set scores: the floor of every image table on digits."
         return self.score(self.held_out)
@@ -226,6 +240,47 @@ def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:
     m = CTMModel(unet(n_extra=1))
     init_from(m.net, teacher.net)                              # CTM's student starts as its teacher (g = D at step 0)
     return m, CTMLoss(m, t, N=18, max_k=ctm_max_k)
+
+# %% ../nbs/91_experiments.ipynb #460c9661
+STEP_METHODS = ('edm', 'cd', 'ct', 'ict', 'ctm', 'lcm')
+
+def step_unet(ch:int, n_extra:int=0, num_classes:int|None=None, dropout:float=0.):
+    "The step benches' U-Net: 1×32×32, `ch` channels, levels (1, 2, 2), two res blocks."
+    return UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=2, n_extra=n_extra, num_classes=num_classes, dropout=dropout)
+
+def step_method(method:str, ch:int, device='cpu', K:int=1000, dropout:float=0.):
+    "(model, loss) of `method` on `step_unet(ch)` after seeding 0: CD and CTM with a Heun teacher over N = 18, CT and iCT laid over `K` steps (`dropout` in their nets), LCM's LCD with k = 20 on 1×32×32 arrays standing for latents."
+    if method not in STEP_METHODS: raise ValueError(f"`method` must be one of {STEP_METHODS}, got {method!r}")
+    torch.manual_seed(0)
+    nc = 10 if method == 'lcm' else None                      # LCM: class-conditioned, its student also fed the guidance scale w
+    unet = lambda n_extra=0: step_unet(ch, n_extra, nc, dropout if method in ('ct', 'ict') else 0.)
+    model = (Denoiser(unet()) if method == 'edm' else CTMModel(unet(1)) if method == 'ctm' else
+             LCMModel(unet(1), alphas_cumprod()) if method == 'lcm' else ConsistencyModel(unet())).to(device)
+    teacher = Denoiser(unet()) if method in ('cd', 'ctm') else EpsNet(unet()) if method == 'lcm' else None
+    if teacher is not None: teacher = teacher.to(device).eval().requires_grad_(False)
+    loss = {'edm': lambda: (lambda m, x, g: edm_loss(m, x, generator=g)),
+            'cd': lambda: CDLoss(model, teacher, N=18, mu=0.95, solver='heun'),
+            'ct': lambda: CTLoss(model, K=K, s0=2, s1=150),
+            'ict': lambda: ICTLoss(model, K=K),                 # pseudo-Huber, log-normal index, 1/Δσ, no EMA teacher
+            'ctm': lambda: CTMLoss(model, teacher, N=18),
+            'lcm': lambda: LCDLoss(model, teacher, k=20)}[method]()
+    if hasattr(loss, 'to'): loss.to(device)
+    return model, loss
+
+def time_steps(step:Callable, steps:int, warmup:int, device='cpu'):
+    "Run `step()` `warmup` times, then time `steps` more: {'sec_per_step', 'warmup_s', 'peak_bytes' (nan on a CPU), 'last' (the last step's return)}."
+    dev, sync = torch.device(device), lambda: torch.cuda.synchronize(device) if torch.device(device).type == 'cuda' else None
+    t = time.time()
+    for _ in range(warmup): step()
+    sync(); warm = time.time() - t
+    cuda = dev.type == 'cuda'
+    if cuda: torch.cuda.reset_peak_memory_stats(dev); start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True); start.record()
+    t = time.time()
+    for _ in range(steps): last = step()
+    if cuda: end.record()
+    sync()
+    sec = (start.elapsed_time(end) / 1000 if cuda else time.time() - t) / steps
+    return {'sec_per_step': sec, 'warmup_s': warm, 'peak_bytes': torch.cuda.max_memory_allocated(dev) if cuda else float('nan'), 'last': last}
 
 # %% ../nbs/91_experiments.ipynb #x010
 @dataclass
