@@ -2,8 +2,9 @@
 figure — on the three mixtures of `toy.MIXTURES`, each row over several seeds, every row scored by the same protocol
 (`evaluate.OracleEval`: SW, MMD, exact density precision and mode coverage, error to f*). The rows and the runner live in
 the library (`experiments.ORACLE_ROWS`, `run_oracle_suite`); every job leaves a file under --work, so a rerun does only
-what is missing. Writes bench/results/oracle_tables.json and nbs/_table1.md, _ict_ablation.md, _ctm_table.md,
-_oracle_summary.md, _ablations.png under --root; --render rewrites the markdown from the stored file without touching it.
+what is missing. Writes bench/results/oracle_tables.json and nbs/_oracle_table1.md, _oracle_ict.md, _oracle_ctm.md,
+_oracle_summary.md, _oracle_ablations.png under --root (a table's file only when the run holds rows of it); --render rewrites
+the markdown from the stored file without touching it.
 
     python bench/oracle_tables.py [--workers 8] [--threads 2] [--device cpu] [--seeds 0 1 2] [--mixtures oracle grid25 ico12] [--keys ...]
 """
@@ -48,16 +49,16 @@ def main():
             f"CD and CTM start from the teacher's weights. {args['n']} samples per cell against a fixed test set; two-step τ by greedy search "
             "over the training levels on a separate validation set. Cells: mean ± std over seeds. Precision and coverage: higher is better.\n\n")
     if has(res, 'table1'):
-        (root/'nbs'/'_table1.md').write_text(head + '**Teachers** (SW / precision / coverage, means over seeds)\n\n'
+        (root/'nbs'/'_oracle_table1.md').write_text(head + '**Teachers** (SW / precision / coverage, means over seeds)\n\n'
                                              + '\n\n'.join(f"**{MIXTURE_LABELS[m]}**\n\n{teachers_md(res, m)}" for m in MIXTURES if has(res, 'table1', m))
                                              + '\n\n**Consistency models** (NFE 1 and 2)\n\n' + sections(res, 'table1', lambda r, m: oracle_table_md(r, 'table1', m)) + '\n')
     if has(res, 'ict'):
-        (root/'nbs'/'_ict_ablation.md').write_text(head + "Each row adds one of iCT's techniques to the row above, then two variations of iCT.\n\n"
+        (root/'nbs'/'_oracle_ict.md').write_text(head + "Each row adds one of iCT's techniques to the row above, then two variations of iCT.\n\n"
                                                    + sections(res, 'ict', lambda r, m: oracle_table_md(r, 'ict', m)) + '\n')
     if has(res, 'ctm'):
-        (root/'nbs'/'_ctm_table.md').write_text(head + sections(res, 'ctm', lambda r, m: oracle_table_md(r, 'ctm', m) + '\n\n' + ctm_table_md(r, m)) + '\n')
+        (root/'nbs'/'_oracle_ctm.md').write_text(head + sections(res, 'ctm', lambda r, m: oracle_table_md(r, 'ctm', m) + '\n\n' + ctm_table_md(r, m)) + '\n')
     (root/'nbs'/'_oracle_summary.md').write_text(head + oracle_summary_md(res, [k for k in SUMMARY if any(r['key'] == k for r in res['rows'])]) + '\n')
-    if any(r['table'] == 'ablation' for r in res['rows']): ablation_figure(res, root/'nbs'/'_ablations.png')
+    if any(r['table'] == 'ablation' for r in res['rows']): ablation_figure(res, root/'nbs'/'_oracle_ablations.png')
     print((root/'nbs'/'_oracle_summary.md').read_text())
 
 if __name__ == '__main__': main()
