@@ -13,7 +13,8 @@ from pathlib import Path
 import matplotlib; matplotlib.use('Agg')
 from consistency_edu.toy import MIXTURES
 from consistency_edu.experiments import (ORACLE_ROWS, MIXTURE_LABELS, run_oracle_suite, collect_oracle_suite, write_result, provenance_line,
-                                         oracle_table_md, teachers_md, ctm_table_md, oracle_summary_md, ablation_figure)
+                                         oracle_table_md, teachers_md, ctm_table_md, oracle_summary_md, ablation_figure,
+                                         ICT_CHANGES, effects_md, row_values)
 
 ROOT = Path(__file__).resolve().parents[1]
 SUMMARY = ('cd-heun-l2', 'cd-random', 'ct', 'ict-6', 'ctm-dsm', 'ctm-fixed')
@@ -24,6 +25,14 @@ def has(res, table, m=None):
 
 def sections(res, table, render):
     return '\n\n'.join(f"**{MIXTURE_LABELS[m]}**\n\n{render(res, m)}" for m in MIXTURES if has(res, table, m))
+
+def ict_effects(res):
+    "What each of iCT's techniques does on each mixture that holds all its rows, by the two-sd rule: one-step SW, then one-step coverage."
+    keys = {k for c in ICT_CHANGES for k in c[:2]}
+    ms = [m for m in MIXTURES if all(len(row_values(res, k, m, 'SW1')) >= 3 for k in keys)]
+    if not ms: return ''
+    return ''.join(f"\n**{title}**, each change by the two-standard-deviation rule (means over seeds, before → after)\n\n{effects_md(res, ICT_CHANGES, ms, metric)}\n\n"
+                   for metric, title in (('SW1', 'One-step SW over the teacher'), ('C1', 'One-step coverage')))
 
 def main():
     p = argparse.ArgumentParser()
@@ -54,7 +63,7 @@ def main():
                                              + '\n\n**Consistency models** (NFE 1 and 2)\n\n' + sections(res, 'table1', lambda r, m: oracle_table_md(r, 'table1', m)) + '\n')
     if has(res, 'ict'):
         (root/'nbs'/'_oracle_ict.md').write_text(head + "Each row adds one of iCT's techniques to the row above, then two variations of iCT.\n\n"
-                                                   + sections(res, 'ict', lambda r, m: oracle_table_md(r, 'ict', m)) + '\n')
+                                                   + sections(res, 'ict', lambda r, m: oracle_table_md(r, 'ict', m)) + '\n' + ict_effects(res))
     if has(res, 'ctm'):
         (root/'nbs'/'_oracle_ctm.md').write_text(head + sections(res, 'ctm', lambda r, m: oracle_table_md(r, 'ctm', m) + '\n\n' + ctm_table_md(r, m)) + '\n')
     (root/'nbs'/'_oracle_summary.md').write_text(head + oracle_summary_md(res, [k for k in SUMMARY if any(r['key'] == k for r in res['rows'])]) + '\n')

@@ -34,16 +34,16 @@ from .recipes import train_method, save_model, load_model
 
 # %% auto #0
 __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ORACLE_ROWS', 'GAMMAS',
-           'ORACLE_COST', 'MIXTURE_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'device_name', 'git_commit',
-           'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line', 'same_settings', 'kept_rows',
-           'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm', 'separated',
-           'train_digits_classifier', 'save_digits_classifier', 'DigitsScore', 'ict_ablation_rows', 'digits_student',
-           'step_unet', 'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher',
-           'teacher_rows', 'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values',
-           'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure',
-           'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite', 'digits_table_md',
-           'digits_teacher_md', 'latent_lcm_rows', 'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed',
-           'lcm_table_md', 'lora_table_md', 'nfe_table_md']
+           'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES',
+           'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line',
+           'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm',
+           'separated', 'train_digits_classifier', 'save_digits_classifier', 'DigitsScore', 'ict_ablation_rows',
+           'digits_student', 'step_unet', 'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras',
+           'oracle_teacher', 'teacher_rows', 'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite',
+           'row_values', 'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md',
+           'ablation_figure', 'effect', 'effects_md', 'DigitsRow', 'digits_unet', 'train_digits_teacher',
+           'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'latent_lcm_rows', 'lcm_lora_experiment',
+           'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -538,6 +538,28 @@ def ablation_figure(res, path):
     axs[2].bar(['adaptive N(k), μ(k)', 'fixed N = 40, μ = 0.9'], [m for m, _ in bars], yerr=[s for _, s in bars], capsize=4)
     axs[2].axhline(fl['SW'][0], color='k', ls=':'); axs[2].set_ylabel('SW, one step'); axs[2].set_title(f'CT: curricula ({steps} steps)', fontsize=10)
     fig.tight_layout(); fig.savefig(path); plt.close(fig)
+
+# %% ../nbs/91_experiments.ipynb #c3939fc1
+LOWER_BETTER = ('SW1', 'SW2', 'MMD1', 'f_err')
+ICT_CHANGES = [(f'ict-{i}', f'ict-{i + 1}', ORACLE_ROWS[f'ict-{i + 1}'].name) for i in range(6)] + \
+              [('ict-6', 'ict-7', 'iCT → L2 instead of pseudo-Huber'), ('ict-6', 'ict-8', 'iCT → P_mean = 1.0')]
+
+def _per_seed(res, key, mixture, metric):
+    return row_ratios(res, key, mixture, metric) if metric in ('SW1', 'SW2') else row_values(res, key, mixture, metric)
+
+def effect(res, a:str, b:str, mixture:str, metric:str='SW1'):
+    "What going from row `a` to row `b` does to `metric` on `mixture`: 'better', 'worse' or 'not separated' (`separated`, over seeds)."
+    va, vb = _per_seed(res, a, mixture, metric), _per_seed(res, b, mixture, metric)
+    if not separated(va, vb): return 'not separated'
+    return 'better' if (mean_std(vb)[0] < mean_std(va)[0]) == (metric in LOWER_BETTER) else 'worse'
+
+def effects_md(res, changes, mixtures, metric:str='SW1'):
+    "A table of what each change `(a, b, label)` does to `metric` on each mixture: the verdict in bold where separated, and the means before → after."
+    ratio, d = metric in ('SW1', 'SW2'), (2 if metric in ('SW1', 'SW2') else 3)
+    def cell(a, b, m):
+        v, (ma, _), (mb, _) = effect(res, a, b, m, metric), mean_std(_per_seed(res, a, m, metric)), mean_std(_per_seed(res, b, m, metric))
+        return f"{'**' + v + '**' if v != 'not separated' else v} ({ma:.{d}f}{'×' * ratio} → {mb:.{d}f}{'×' * ratio})"
+    return md_table(['change', *[MIXTURE_LABELS[m] for m in mixtures]], [[label, *[cell(a, b, m) for m in mixtures]] for a, b, label in changes])
 
 # %% ../nbs/91_experiments.ipynb #x021
 @dataclass
