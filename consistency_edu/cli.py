@@ -49,7 +49,7 @@ def main(argv=None):
     d.add_argument('--quiet', action='store_true', help='no progress bar')
     t = sub.add_parser('train', help='train a method of the registry on a data set')
     t.add_argument('--method', required=True, choices=tuple(METHODS))
-    t.add_argument('--data', default='oracle', help='oracle, moons, swissroll, checkerboard, digits, mnist or cifar10')
+    t.add_argument('--data', default='oracle', help='oracle, moons, swissroll, checkerboard, digits, mnist5k (5,000 real MNIST digits, offline), mnist or cifar10')
     t.add_argument('--teacher', default=None, help="cd only: a model.pt trained with --method edm, or 'exact' on the oracle")
     t.add_argument('--root', default=None, help='folder of the MNIST/CIFAR-10 files'); t.add_argument('--download', action='store_true')
     t.add_argument('--steps', type=COUNT, default=3000); t.add_argument('--bs', type=COUNT, default=None); t.add_argument('--lr', type=POS, default=None)

