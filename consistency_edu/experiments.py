@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .core import SIGMA_MIN, SIGMA_MAX, default_device
-from .toy import MIXTURES, ASSETS, DigitsClassifier, load_digits, digits_classifier, digits_features
+from .toy import (MIXTURES, ASSETS, DigitsClassifier, load_digits, digits_classifier, digits_features,
+                                 MnistClassifier, load_mnist5k, mnist5k_classifier, mnist5k_features)
 from .nets import MLP, UNet, init_from
 from .edm import Denoiser, edm_loss
 from .train import fit, train_step
@@ -37,13 +38,13 @@ __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'S
            'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES',
            'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line',
            'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm',
-           'separated', 'train_digits_classifier', 'save_digits_classifier', 'DigitsScore', 'ict_ablation_rows',
-           'digits_student', 'step_unet', 'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras',
-           'oracle_teacher', 'teacher_rows', 'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite',
-           'row_values', 'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md',
-           'ablation_figure', 'effect', 'effects_md', 'DigitsRow', 'digits_unet', 'train_digits_teacher',
-           'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'latent_lcm_rows', 'lcm_lora_experiment',
-           'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
+           'separated', 'train_digits_classifier', 'train_mnist5k_classifier', 'save_digits_classifier', 'DigitsScore',
+           'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet', 'step_method', 'time_steps', 'OracleRow',
+           'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'run_oracle_row', 'run_jobs', 'run_oracle_suite',
+           'collect_oracle_suite', 'row_values', 'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md',
+           'ctm_table_md', 'ablation_figure', 'effect', 'effects_md', 'DigitsRow', 'digits_unet',
+           'train_digits_teacher', 'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'latent_lcm_rows',
+           'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -168,8 +169,20 @@ def train_digits_classifier(steps:int=800, bs:int=128, lr:float=2e-3, seed:int=0
     with torch.no_grad(): acc = (clf(xt).argmax(1) == yt).float().mean().item()
     return clf, {'test_accuracy': acc, 'trained': dict(steps=steps, bs=bs, lr=lr, seed=seed, noise=noise, split='train', torch=str(torch.__version__))}
 
+def train_mnist5k_classifier(steps:int=1500, bs:int=128, lr:float=2e-3, seed:int=0, noise:float=0.05):
+    "Train an `MnistClassifier` on MNIST-5k's 4,500 train digits with `fit` (CPU, deterministic for a seed): (model, info for its file)."
+    torch.manual_seed(seed)
+    (x, y), (xt, yt) = load_mnist5k('train'), load_mnist5k('test')
+    def loss_fn(clf, batch, g):   # light noise: features that tolerate imperfect samples
+        xb, yb = batch
+        return F.cross_entropy(clf(xb + noise * torch.randn(xb.shape, generator=g, device=xb.device)), yb, reduction='none')
+    clf = fit(MnistClassifier(), loss_fn, (x, y), steps=steps, bs=bs, lr=lr, seed=seed, device='cpu', progress=False).model
+    clf.eval().requires_grad_(False)
+    with torch.no_grad(): acc = (clf(xt).argmax(1) == yt).float().mean().item()
+    return clf, {'test_accuracy': acc, 'trained': dict(steps=steps, bs=bs, lr=lr, seed=seed, noise=noise, split='train', torch=str(torch.__version__))}
+
 def save_digits_classifier(clf, info:dict, path=None):
-    "Write the classifier file the package ships (`toy.ASSETS/digits_classifier.pt`, or `path`)."
+    "Write a classifier file the package ships (default `toy.ASSETS/digits_classifier.pt`; MNIST-5k's is `ASSETS/'mnist5k_classifier.pt'`)."
     path = Path(path or ASSETS/'digits_classifier.pt'); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + '.tmp'); torch.save({'state_dict': clf.state_dict(), 'info': info}, tmp); os.replace(tmp, path)
     return path
@@ -179,16 +192,24 @@ class DigitsScore:
     "The digits protocol: FD, precision and recall against `ref` (default: the train split) in blocks of `block` (default: the test split's size); floor = `held_out` (the test split)."
     def __init__(self, size:int=8, k:int=3, ref:Tensor|None=None, held_out:Tensor|None=None, block:int|None=None):
         self.size, self.k = size, k
-        self.held_out = load_digits('test', size=size)[0] if held_out is None else held_out
-        self.ref = digits_features(load_digits('train', size=size)[0] if ref is None else ref)
+        self.held_out = self._load('test', size) if held_out is None else held_out
+        self.ref = self._features(self._load('train', size) if ref is None else ref)
         self.block = block or len(self.held_out)
         if not 1 < self.block <= len(self.held_out): raise ValueError(f"`block` must be in [2, {len(self.held_out)}] (the held-out set's size), got {block}")
-        self.classifier = digits_classifier()[1]['hash']
+        self.classifier = self._classifier()[1]['hash']
+
+    # what a data set's protocol changes: its splits, its feature network (a subclass overrides these)
+    @staticmethod
+    def _load(split, size): return load_digits(split, size=size)[0]
+    @staticmethod
+    def _features(x): return digits_features(x)
+    @staticmethod
+    def _classifier(): return digits_classifier()
 
     def score(self, x:Tensor):
         "{'FD', 'FD_std', 'precision', 'recall'} of images `x`: means over consecutive blocks of `block` samples (the rest is left out)."
         if len(x) < self.block: raise ValueError(f"`x` needs at least {self.block} images (one block), got {len(x)}")
-        f = digits_features(x)
+        f = self._features(x)
         blocks = [f[i:i + self.block] for i in range(0, len(f) - self.block + 1, self.block)]
         fd = [frechet_distance(b, self.ref) for b in blocks]
         pr = [precision_recall(self.ref, b, self.k) for b in blocks]
@@ -196,11 +217,22 @@ class DigitsScore:
 
     def fd(self, x:Tensor):
         "FD of all of `x` against `ref` in one block (the curves of the digits GPU benches, whose sample counts are not the held-out set's)."
-        return frechet_distance(digits_features(x), self.ref)
+        return frechet_distance(self._features(x), self.ref)
 
     def floor(self):
         "What the held-out set scores: the floor of every image table on digits."
         return self.score(self.held_out)
+
+class Mnist5kScore(DigitsScore):
+    "The MNIST-5k protocol: `DigitsScore`'s, at 32×32 on the MNIST-5k classifier's features; `ref` the 4,500 train digits, blocks of 500 and the floor the test split."
+    def __init__(self, k:int=3, ref:Tensor|None=None, held_out:Tensor|None=None, block:int|None=None):
+        super().__init__(32, k, ref, held_out, block)
+    @staticmethod
+    def _load(split, size): return load_mnist5k(split)[0]
+    @staticmethod
+    def _features(x): return mnist5k_features(x)
+    @staticmethod
+    def _classifier(): return mnist5k_classifier()
 
 # %% ../nbs/91_experiments.ipynb #744ec6e4
 def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):

@@ -19,7 +19,7 @@ from .core import as_sigma, check_tensor, append_dims
 __all__ = ['MIXTURES', 'TOY_SETS', 'ASSETS', 'IMAGE_SETS', 'GaussianMixture', 'oracle_mixture', 'grid_mixture',
            'icosahedron_mixture', 'ode_endpoint', 'ode_trajectory', 'LabelledMixture', 'make_toy', 'load_digits',
            'DigitsClassifier', 'weights_hash', 'digits_classifier', 'digits_features', 'read_idx', 'load_mnist',
-           'load_cifar10', 'load_mnist5k', 'load_dataset']
+           'load_cifar10', 'load_mnist5k', 'MnistClassifier', 'mnist5k_classifier', 'mnist5k_features', 'load_dataset']
 
 # %% ../nbs/03_toy.ipynb #c005
 class GaussianMixture:
@@ -361,6 +361,37 @@ def load_mnist5k(split:str='train', # 'train' (4,500), 'test' (500) or 'all'
     keep = {'all': torch.ones_like(is_test), 'test': is_test, 'train': ~is_test}[split]
     x, y = x[keep], y[keep]
     return F.pad(x, (pad,) * 4, value=-1.), y
+
+# %% ../nbs/03_toy.ipynb #b5e86e68
+class MnistClassifier(nn.Module):
+    "A small CNN for 1×32×32 digits at their own resolution; `features` gives the 128-d penultimate activations that FD and precision/recall use."
+    def __init__(self, n_feat:int=128):
+        super().__init__()
+        stage = lambda cin, cout: [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+        self.body = nn.Sequential(*stage(1, 16), *stage(16, 32), *stage(32, 64), nn.Flatten(), nn.Linear(64 * 16, n_feat), nn.ReLU())
+        self.drop, self.head = nn.Dropout(0.3), nn.Linear(n_feat, 10)
+    def features(self, x:Tensor):
+        check_tensor(x, 'x', ndim=4)
+        if tuple(x.shape[1:]) != (1, 32, 32): raise ValueError(f"`x` must be (N, 1, 32, 32) digits (no resizing here), got {tuple(x.shape)}")
+        return self.body(x)
+    def forward(self, x:Tensor): return self.head(self.drop(self.features(x)))
+
+@lru_cache(maxsize=1)
+def mnist5k_classifier():
+    "The MNIST-5k classifier the package ships: (model on CPU in eval mode, info with its `hash`, `test_accuracy` and training settings)."
+    path = ASSETS/'mnist5k_classifier.pt'
+    if not path.exists(): raise FileNotFoundError(f"{path} is missing: reinstall the package, or write it with experiments.train_mnist5k_classifier")
+    blob = torch.load(path, map_location='cpu', weights_only=True)
+    clf = MnistClassifier(); clf.load_state_dict(blob['state_dict']); clf.eval().requires_grad_(False)
+    return clf, {**blob['info'], 'hash': weights_hash(clf)}
+
+@torch.no_grad()
+def mnist5k_features(x:Tensor):
+    "Features of 32×32 digit images `x` (N, 1, 32, 32) in [-1, 1] (clamped) by the shipped MNIST-5k classifier, on the CPU, in blocks of 1024."
+    check_tensor(x, 'x', ndim=4)
+    clf = mnist5k_classifier()[0]
+    x = x.detach().float().cpu().clamp(-1, 1)
+    return torch.cat([clf.features(x[i:i + 1024]) for i in range(0, len(x), 1024)])
 
 # %% ../nbs/03_toy.ipynb #c029
 IMAGE_SETS = ('digits', 'mnist5k', 'mnist', 'cifar10')
