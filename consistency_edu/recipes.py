@@ -50,6 +50,7 @@ class Recipe:
     options: tuple = ()             # the pipeline's own settings the command line may pass (keyword names of `pipeline`)
     nfe: int = 35                   # the default sampling budget (evaluations; LCM: steps)
     samples_as: str|None = None     # another method name its files answer to (an LCM-LoRA file samples as an LCM)
+    images: dict = field(default_factory=dict)   # on image data: 'fit' and 'method' settings over the others, 'sample_ema', 'compile_teacher'
 
 def _heun(m, z, nfe, taus, gamma, seed): return sample_at_nfe(m, 'heun', nfe, z)[0]
 def _gamma(m, z, nfe, taus, gamma, seed):
@@ -64,7 +65,8 @@ def _ctm(model, steps, teacher, toy, **kw): return CTMLoss(model, teacher=teache
 
 METHODS = {
     'edm': Recipe('EDM', Denoiser, _edm, fit={'schedule': 'cosine'}, sample=_heun),
-    'cd': Recipe('CD', ConsistencyModel, _cd, needs_teacher=True, init_from_teacher=True),
+    'cd': Recipe('CD', ConsistencyModel, _cd, needs_teacher=True, init_from_teacher=True,
+                 images={'method': {'mu': 0.}, 'fit': {'ema_decay': 0.999, 'schedule': 'cosine'}, 'sample_ema': True, 'compile_teacher': True}),
     'ct': Recipe('CT', ConsistencyModel, _ct),
     'ict': Recipe('iCT', ConsistencyModel, _ict, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, dropout=0.1, sample_ema=True),
     'ctm': Recipe('CTM', CTMModel, _ctm, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, needs_teacher=True, sample_ema=True,
@@ -99,12 +101,18 @@ def train_method(method:str, data, shape, steps:int, teacher=None, device=None, 
         if not isinstance(data, (tuple, list)) or len(data) != 2: raise ValueError(f"method={method!r} needs `data` = (images, labels)")
         return r.pipeline(*data, steps, device=device, progress=progress, seed=seed, checkpoint=checkpoint, resume=resume, **fit_kw), None
     if r.needs_teacher and teacher is None: raise ValueError(f"method={method!r} needs a `teacher` denoiser")
+    img = r.images if len(shape) == 3 else {}           # the recipe's settings for image data, over its others
     torch.manual_seed(seed)
     model = r.model(make_net(shape, method))
     if r.init_from_teacher and isinstance(getattr(teacher, 'net', None), torch.nn.Module): init_from(model.net, teacher.net)
-    res = fit(model, r.method(model, steps, teacher, len(shape) == 1, **(method_kw or {})), data, steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10),
-              device=device, progress=progress, seed=seed, checkpoint=checkpoint, resume=resume, **{**r.fit, **fit_kw})
-    return (res.ema if r.sample_ema else model).eval(), res
+    loss = r.method(model, steps, teacher, len(shape) == 1, **{**img.get('method', {}), **(method_kw or {})})
+    fit_kw = {**r.fit, **img.get('fit', {}), **fit_kw}
+    if img.get('compile_teacher') and fit_kw.get('compile') and isinstance(getattr(loss, 'teacher', None), torch.nn.Module):
+        loss.teacher = torch.compile(loss.teacher, mode=None if fit_kw['compile'] is True else fit_kw['compile'])
+    if img and torch.device(device or default_device()).type == 'cuda' and 'callback' not in fit_kw: fit_kw.setdefault('sync_every', 50)
+    res = fit(model, loss, data, steps=steps, bs=bs, lr=lr, warmup=min(100, steps // 10),
+              device=device, progress=progress, seed=seed, checkpoint=checkpoint, resume=resume, **fit_kw)
+    return (res.ema if img.get('sample_ema', r.sample_ema) else model).eval(), res
 
 # %% ../nbs/90_recipes.ipynb #c011
 def save_model(path, model, method:str, shape, data:str):
