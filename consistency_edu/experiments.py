@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from .core import SIGMA_MIN, SIGMA_MAX, default_device
@@ -38,13 +39,14 @@ __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'S
            'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES',
            'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line',
            'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm',
-           'separated', 'train_digits_classifier', 'train_mnist5k_classifier', 'save_digits_classifier', 'DigitsScore',
-           'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet', 'step_method', 'time_steps', 'OracleRow',
-           'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'run_oracle_row', 'run_jobs', 'run_oracle_suite',
-           'collect_oracle_suite', 'row_values', 'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md',
-           'ctm_table_md', 'ablation_figure', 'effect', 'effects_md', 'DigitsRow', 'digits_unet',
-           'train_digits_teacher', 'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'latent_lcm_rows',
-           'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
+           'separated', 'train_classifier', 'train_digits_classifier', 'train_mnist5k_classifier',
+           'save_digits_classifier', 'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet',
+           'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows',
+           'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios',
+           'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'effect',
+           'effects_md', 'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite', 'digits_table_md',
+           'digits_teacher_md', 'latent_lcm_rows', 'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed',
+           'lcm_table_md', 'lora_table_md', 'nfe_table_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -157,29 +159,26 @@ def separated(a, b):
     return abs(ma - mb) > 2 * max(sa, sb)
 
 # %% ../nbs/91_experiments.ipynb #x006
-def train_digits_classifier(steps:int=800, bs:int=128, lr:float=2e-3, seed:int=0, noise:float=0.05):
-    "Train a `DigitsClassifier` on the digits train split with `fit` (CPU, deterministic for a seed): (model, info for its file)."
-    torch.manual_seed(seed)
-    (x, y), (xt, yt) = load_digits('train'), load_digits('test')
-    def loss_fn(clf, batch, g):   # light noise: features that tolerate imperfect samples
+def train_classifier(clf:nn.Module, train, test, steps:int, bs:int=128, lr:float=2e-3, seed:int=0, noise:float=0.05):
+    "Train a scoring classifier on `train` = (images, labels) with `fit` (CPU, deterministic for a seed): (model, info for its file, with its accuracy on `test`)."
+    (x, y), (xt, yt) = train, test
+    def loss_fn(c, batch, g):   # light noise: features that tolerate imperfect samples
         xb, yb = batch
-        return F.cross_entropy(clf(xb + noise * torch.randn(xb.shape, generator=g, device=xb.device)), yb, reduction='none')
-    clf = fit(DigitsClassifier(), loss_fn, (x, y), steps=steps, bs=bs, lr=lr, seed=seed, device='cpu', progress=False).model
+        return F.cross_entropy(c(xb + noise * torch.randn(xb.shape, generator=g, device=xb.device)), yb, reduction='none')
+    clf = fit(clf, loss_fn, (x, y), steps=steps, bs=bs, lr=lr, seed=seed, device='cpu', progress=False).model
     clf.eval().requires_grad_(False)
     with torch.no_grad(): acc = (clf(xt).argmax(1) == yt).float().mean().item()
     return clf, {'test_accuracy': acc, 'trained': dict(steps=steps, bs=bs, lr=lr, seed=seed, noise=noise, split='train', torch=str(torch.__version__))}
 
-def train_mnist5k_classifier(steps:int=1500, bs:int=128, lr:float=2e-3, seed:int=0, noise:float=0.05):
-    "Train an `MnistClassifier` on MNIST-5k's 4,500 train digits with `fit` (CPU, deterministic for a seed): (model, info for its file)."
+def train_digits_classifier(steps:int=800, bs:int=128, lr:float=2e-3, seed:int=0, noise:float=0.05):
+    "Train a `DigitsClassifier` on the digits train split (CPU, deterministic for a seed): (model, info for its file)."
     torch.manual_seed(seed)
-    (x, y), (xt, yt) = load_mnist5k('train'), load_mnist5k('test')
-    def loss_fn(clf, batch, g):   # light noise: features that tolerate imperfect samples
-        xb, yb = batch
-        return F.cross_entropy(clf(xb + noise * torch.randn(xb.shape, generator=g, device=xb.device)), yb, reduction='none')
-    clf = fit(MnistClassifier(), loss_fn, (x, y), steps=steps, bs=bs, lr=lr, seed=seed, device='cpu', progress=False).model
-    clf.eval().requires_grad_(False)
-    with torch.no_grad(): acc = (clf(xt).argmax(1) == yt).float().mean().item()
-    return clf, {'test_accuracy': acc, 'trained': dict(steps=steps, bs=bs, lr=lr, seed=seed, noise=noise, split='train', torch=str(torch.__version__))}
+    return train_classifier(DigitsClassifier(), load_digits('train'), load_digits('test'), steps, bs, lr, seed, noise)
+
+def train_mnist5k_classifier(steps:int=1500, bs:int=128, lr:float=2e-3, seed:int=0, noise:float=0.05):
+    "Train an `MnistClassifier` on MNIST-5k's 4,500 train digits (CPU, deterministic for a seed): (model, info for its file)."
+    torch.manual_seed(seed)
+    return train_classifier(MnistClassifier(), load_mnist5k('train'), load_mnist5k('test'), steps, bs, lr, seed, noise)
 
 def save_digits_classifier(clf, info:dict, path=None):
     "Write a classifier file the package ships (default `toy.ASSETS/digits_classifier.pt`; MNIST-5k's is `ASSETS/'mnist5k_classifier.pt'`)."

@@ -18,8 +18,9 @@ from .core import as_sigma, check_tensor, append_dims
 # %% auto #0
 __all__ = ['MIXTURES', 'TOY_SETS', 'ASSETS', 'IMAGE_SETS', 'GaussianMixture', 'oracle_mixture', 'grid_mixture',
            'icosahedron_mixture', 'ode_endpoint', 'ode_trajectory', 'LabelledMixture', 'make_toy', 'load_digits',
-           'DigitsClassifier', 'weights_hash', 'digits_classifier', 'digits_features', 'read_idx', 'load_mnist',
-           'load_cifar10', 'load_mnist5k', 'MnistClassifier', 'mnist5k_classifier', 'mnist5k_features', 'load_dataset']
+           'DigitsClassifier', 'weights_hash', 'shipped_classifier', 'classifier_features', 'digits_classifier',
+           'digits_features', 'read_idx', 'load_mnist', 'load_cifar10', 'load_mnist5k', 'MnistClassifier',
+           'mnist5k_classifier', 'mnist5k_features', 'load_dataset']
 
 # %% ../nbs/03_toy.ipynb #c005
 class GaussianMixture:
@@ -284,22 +285,29 @@ def weights_hash(m:nn.Module):
     for k, v in m.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:12]
 
-@lru_cache(maxsize=1)
-def digits_classifier():
-    "The digits classifier the package ships: (model on CPU in eval mode, info with its `hash`, `test_accuracy` and training settings)."
-    path = ASSETS/'digits_classifier.pt'
-    if not path.exists(): raise FileNotFoundError(f"{path} is missing: reinstall the package, or write it with experiments.train_digits_classifier")
+def shipped_classifier(cls, file:str, maker:str):
+    "A scoring network the package ships as `ASSETS/file`: (a `cls` on CPU in eval mode, info with its `hash`, `test_accuracy` and training settings)."
+    path = ASSETS/file
+    if not path.exists(): raise FileNotFoundError(f"{path} is missing: reinstall the package, or write it with experiments.{maker}")
     blob = torch.load(path, map_location='cpu', weights_only=True)
-    clf = DigitsClassifier(); clf.load_state_dict(blob['state_dict']); clf.eval().requires_grad_(False)
+    clf = cls(); clf.load_state_dict(blob['state_dict']); clf.eval().requires_grad_(False)
     return clf, {**blob['info'], 'hash': weights_hash(clf)}
 
 @torch.no_grad()
-def digits_features(x:Tensor):
-    "Features of digit images `x` (N, 1, H, W) in [-1, 1] (clamped) by the shipped classifier, on the CPU, in blocks of 1024."
+def classifier_features(clf:nn.Module, x:Tensor):
+    "Features of images `x` (N, C, H, W) in [-1, 1] (clamped) by `clf.features`, on the CPU, in blocks of 1024."
     check_tensor(x, 'x', ndim=4)
-    clf = digits_classifier()[0]
     x = x.detach().float().cpu().clamp(-1, 1)
     return torch.cat([clf.features(x[i:i + 1024]) for i in range(0, len(x), 1024)])
+
+@lru_cache(maxsize=1)
+def digits_classifier():
+    "The digits classifier the package ships: (model on CPU in eval mode, info with its `hash`, `test_accuracy` and training settings)."
+    return shipped_classifier(DigitsClassifier, 'digits_classifier.pt', 'train_digits_classifier')
+
+def digits_features(x:Tensor):
+    "Features of digit images `x` (N, 1, H, W) in [-1, 1] (clamped) by the shipped classifier, on the CPU, in blocks of 1024."
+    return classifier_features(digits_classifier()[0], x)
 
 # %% ../nbs/03_toy.ipynb #c025
 def read_idx(path) -> np.ndarray:
@@ -379,19 +387,11 @@ class MnistClassifier(nn.Module):
 @lru_cache(maxsize=1)
 def mnist5k_classifier():
     "The MNIST-5k classifier the package ships: (model on CPU in eval mode, info with its `hash`, `test_accuracy` and training settings)."
-    path = ASSETS/'mnist5k_classifier.pt'
-    if not path.exists(): raise FileNotFoundError(f"{path} is missing: reinstall the package, or write it with experiments.train_mnist5k_classifier")
-    blob = torch.load(path, map_location='cpu', weights_only=True)
-    clf = MnistClassifier(); clf.load_state_dict(blob['state_dict']); clf.eval().requires_grad_(False)
-    return clf, {**blob['info'], 'hash': weights_hash(clf)}
+    return shipped_classifier(MnistClassifier, 'mnist5k_classifier.pt', 'train_mnist5k_classifier')
 
-@torch.no_grad()
 def mnist5k_features(x:Tensor):
     "Features of 32×32 digit images `x` (N, 1, 32, 32) in [-1, 1] (clamped) by the shipped MNIST-5k classifier, on the CPU, in blocks of 1024."
-    check_tensor(x, 'x', ndim=4)
-    clf = mnist5k_classifier()[0]
-    x = x.detach().float().cpu().clamp(-1, 1)
-    return torch.cat([clf.features(x[i:i + 1024]) for i in range(0, len(x), 1024)])
+    return classifier_features(mnist5k_classifier()[0], x)
 
 # %% ../nbs/03_toy.ipynb #c029
 IMAGE_SETS = ('digits', 'mnist5k', 'mnist', 'cifar10')
