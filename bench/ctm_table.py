@@ -1,4 +1,4 @@
-"""CTM on the 2-D oracle at Table 1's budget, beside CD and iCT.
+"""CTM on the 2-D oracle at Table 1's budget, one seed (CD and iCT at the same budget over seeds: bench/oracle_tables.py).
 
 Rows: CTM + DSM (adaptive weight) distilled from the trained EDM teacher of bench/table1.py (same seed, so the same
 teacher), the same with the GAN, the teacher-free CTM, CTM without DSM, with a faster target EMA, and with DSM at a fixed
@@ -6,8 +6,9 @@ weight of 0.3 (no adaptive weight: the cheaper step of the digits GPU runs); eve
 the same steps, batch 512, cosine learning rate, sampled from an EMA (0.999). Columns: one- and two-step sliced
 Wasserstein against Table 1's test set (two-step tau by greedy search over the training levels on its validation set),
 E|f - f*| at sigma = 80, E|G_theta - G*| averaged over (t, s) pairs of a 6-level grid, "CTM as a diffusion model" (Heun 35
-with g(x, t, t)), and a gamma sweep at NFE 2 and 4. CD (Heun, L2) and iCT come from bench/results/table1.json and
-ict_ablation.json (the same budget and test set). Writes nbs/_ctm_table.md and bench/results/ctm_table.json.
+with g(x, t, t)), and a gamma sweep at NFE 2 and 4, each beside the teacher's Heun-35 and the metric's floor, measured in
+the same run. Writes nbs/_ctm_table.md and bench/results/ctm_table.json. (The stored run, of 2026-11-27, also showed CD and
+iCT rows read from bench/table1.py's and bench/ict_ablation.py's results.)
 
 `--rows KEY ...` trains only those rows and, with `--keep`, keeps the others from bench/results/ctm_table.json (which must
 have the same --steps and --n; the table says which rows are kept).
@@ -22,7 +23,7 @@ from consistency_edu.ode import sample_heun, get_sigmas_karras
 from consistency_edu.train import fit
 from consistency_edu.consistency import cm_sigmas
 from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency, CTMAsDenoiser, ExactTrajectoryFunction, ctm_grid, sample_gamma
-from consistency_edu.metrics import sliced_wasserstein
+from consistency_edu.metrics import sliced_wasserstein, metric_floor
 from consistency_edu.evaluate import OracleEval, md_table
 from consistency_edu.experiments import run_header, write_result, same_settings, kept_rows
 from consistency_edu.recipes import make_net, train_method
@@ -60,15 +61,15 @@ def main():
     p.add_argument('--steps', type=int, default=3000); p.add_argument('--n', type=int, default=4000); p.add_argument('--device', default=None)
     p.add_argument('--rows', nargs='+', default=list(ROWS), choices=list(ROWS), help='the rows to train (default: all)')
     p.add_argument('--keep', action='store_true', help='keep the rows of bench/results/ctm_table.json that this run does not train')
+    p.add_argument('--teacher-steps', type=int, default=6000); p.add_argument('--root', default=str(ROOT), help='where nbs/ and bench/results/ are written')
     a = p.parse_args()
     old = kept(a) if a.keep else {}
     dev = torch.device(a.device) if a.device else default_device()
     t0, ev = time.time(), OracleEval(a.n, dev)
     gm = ev.gm
-    teacher = train_method('edm', gm.sample, (2,), 6000, device=dev, lr=2e-3)[0].requires_grad_(False)   # = bench/table1.py's teacher
-    t1 = json.loads((ROOT/'bench'/'results'/'table1.json').read_text())
-    ia = json.loads((ROOT/'bench'/'results'/'ict_ablation.json').read_text())
-    heun35 = next(r['SW'] for r in t1['teachers'] if r['model'] == 'EDM teacher' and r['sampler'] == 'heun' and r['nfe'] == 35)
+    teacher = train_method('edm', gm.sample, (2,), a.teacher_steps, device=dev, lr=2e-3)[0].requires_grad_(False)   # = bench/table1.py's teacher
+    heun35 = sliced_wasserstein(sample_heun(teacher, 80. * ev.z, get_sigmas_karras(18, 0.002, 80.)), ev.test)   # 18 levels: 35 evaluations
+    floor = metric_floor(gm.sample, sliced_wasserstein, a.n)
     configs = {'dsm': dict(teacher=teacher), 'gan': dict(teacher=teacher, gan=True, gan_start=a.steps // 3, shape=(2,)),
                'free': dict(teacher=None), 'no-dsm': dict(teacher=teacher, dsm=None), 'mu99': dict(teacher=teacher, mu=0.99),
                'fixed': dict(teacher=teacher, dsm=0.3)}
@@ -88,26 +89,23 @@ def main():
         rows.append({'name': name, **sc, 'G_err': g_error(ema, gm), 'heun35_g': heun, 'gamma_nfe2': gamma_sweep(ema, ev, 2),
                      'gamma_nfe4': gamma_sweep(ema, ev, 4), 'seconds': r.seconds, 'finite': all(v == v for v in r.history)})
         print({k: v for k, v in rows[-1].items() if not k.startswith('gamma')}, flush=True)
-    ref = [('CD · Heun · L2 (Table 1)', next(r for r in t1['rows'] if r['name'] == 'CD · trained teacher · Heun · L2')),
-           ('iCT (ablation)', next(r for r in ia['rows'] if r['name'].endswith('(= iCT)')))]
     mark = lambda r: ' ¹' if 'kept' in r else ''
     body = [[r['name'] + mark(r), f"{r['SW1']:.4f}", f"{r['SW2']:.4f} ({r['tau']:.2f})", f"{r['f_err']:.4f}", f"{r['G_err']:.4f}", f"{r['heun35_g']:.4f}",
              f"{r['SW1'] / heun35:.2f}×", f"{r['SW2'] / heun35:.2f}×", f"{r['heun35_g'] / heun35:.2f}×", f"{r['seconds']:.0f}"] for r in rows]
-    body += [[n_, f"{r['SW1']:.4f}", f"{r['SW2']:.4f}", f"{r['f_err']:.4f}", '', '', f"{r['SW1'] / heun35:.2f}×", f"{r['SW2'] / heun35:.2f}×", '', '']
-             for n_, r in ref]
-    body.append(['floor (true vs true)', f"{t1['floors']['SW'][0]:.4f} ± {t1['floors']['SW'][1]:.4f}", '', '', '', '', '', '', '', ''])
+    body.append(['floor (true vs true)', f"{floor[0]:.4f} ± {floor[1]:.4f}", '', '', '', '', '', '', '', ''])
     sweep = [[r['name'] + mark(r), f'NFE {k}', *[f"{r[f'gamma_nfe{k}'][g]:.4f}" for g in GAMMAS]] for r in rows for k in (2, 4)]
     md = '\n'.join([f"Measured on {run_header(dev)}, {time.strftime('%Y-%m-%d')}; every CTM: MLP 128×3 with one extra condition, {a.steps} steps, "
                     f"batch 512, cosine learning rate, N = 18, target EMA 0.999, sampled from an EMA (0.999); GAN from step {a.steps // 3}. "
-                    f"{a.n} samples against Table 1's test set; two-step τ by greedy search over the training levels. Teacher (Table 1) Heun at 35 NFE: SW {heun35:.4f}.\n",
+                    f"{a.n} samples against Table 1's test set; two-step τ by greedy search over the training levels. Teacher Heun at 35 NFE: SW {heun35:.4f}.\n",
                     md_table(['method', 'SW, NFE 1', 'SW, NFE 2 (τ)', 'E‖f − f*‖, σ = 80', 'E‖G_θ − G*‖ over (t, s)', 'SW, Heun 35 with g(x,t,t)',
                               'NFE 1 / teacher', 'NFE 2 / teacher', 'Heun-35 g / teacher', 's'], body),
                     '\n**γ-sampling** (sliced Wasserstein; Karras grid of NFE levels from σ_max)\n',
                     md_table(['method', 'NFE', *[f'γ = {g:g}' for g in GAMMAS]], sweep)]) + f"\n\n(Total time {time.time() - t0:.0f}s.)\n"
     kept = sorted({r['kept'] for r in rows if 'kept' in r})
     if kept: md += f"\n¹ kept from an earlier run of this bench with the same settings ({'; '.join(kept)}); not re-run here (`--keep`).\n"
-    (ROOT/'nbs'/'_ctm_table.md').write_text(md)
-    write_result(ROOT/'bench'/'results'/'ctm_table.json', {'device': run_header(dev), 'args': vars(a), 'teacher_heun35': heun35,
+    root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True)
+    (root/'nbs'/'_ctm_table.md').write_text(md)
+    write_result(root/'bench'/'results'/'ctm_table.json', {'device': run_header(dev), 'args': vars(a), 'teacher_heun35': heun35,
         'rows': [{**r, 'gamma_nfe2': {str(k): v for k, v in r['gamma_nfe2'].items()}, 'gamma_nfe4': {str(k): v for k, v in r['gamma_nfe4'].items()}} for r in rows]})
     print(md)
 
