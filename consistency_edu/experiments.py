@@ -37,16 +37,17 @@ from .recipes import train_method, save_model, load_model
 # %% auto #0
 __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ORACLE_ROWS', 'GAMMAS',
            'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES',
-           'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line',
-           'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm',
-           'separated', 'train_classifier', 'train_digits_classifier', 'train_mnist5k_classifier',
-           'save_digits_classifier', 'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet',
-           'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows',
-           'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios',
-           'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'effect',
-           'effects_md', 'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite', 'digits_table_md',
-           'digits_teacher_md', 'latent_lcm_rows', 'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed',
-           'lcm_table_md', 'lora_table_md', 'nfe_table_md']
+           'MNIST_TAUS', 'MNIST_CFG', 'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json',
+           'write_result', 'provenance_line', 'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header',
+           'bench_setup', 'mean_std', 'pm', 'separated', 'train_classifier', 'train_digits_classifier',
+           'train_mnist5k_classifier', 'save_digits_classifier', 'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows',
+           'digits_student', 'step_unet', 'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras',
+           'oracle_teacher', 'teacher_rows', 'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite',
+           'row_values', 'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md',
+           'ablation_figure', 'effect', 'effects_md', 'DigitsRow', 'digits_unet', 'train_digits_teacher',
+           'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'fast_fit', 'timed_sample', 'mnist_teacher',
+           'mnist_teacher_rows', 'mnist_cd_rows', 'mnist_cd', 'run_mnist_suite', 'mnist_table_md', 'latent_lcm_rows',
+           'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -723,6 +724,111 @@ def digits_teacher_md(res, nfes=None):
     nfes = nfes or res['cfg'].get('nfes', DIGITS_NFES)
     body = [[s, *[cell([r for r in res['teachers'] if (r['sampler'], r['nfe']) == (s, n)]) for n in nfes]] for s in ('euler', 'heun', 'ddim')]
     return md_table(['sampler (FD / precision / recall)', *[f'NFE {n}' for n in nfes]], body)
+
+# %% ../nbs/91_experiments.ipynb #c7a9492f
+MNIST_TAUS = {1: (), 2: (0.8,), 4: (17.2, 3.7, 0.8)}   # consistency sampling's levels at 1, 2, 4 steps (geometric from 80 down to 0.8)
+
+def fast_fit(device) -> dict:
+    "`fit`'s fast settings on a GPU (bf16 autocast, CUDA graphs, channels-last, a host sync every 50 steps); plain settings on a CPU."
+    cuda = torch.device(device).type == 'cuda'
+    return dict(amp='bf16', compile='reduce-overhead', channels_last=True, sync_every=50) if cuda else {}
+
+@torch.no_grad()
+def timed_sample(sample:Callable, z:Tensor, block:int=500):
+    "Samples of `sample(z_block)` over `z` in blocks: (samples on the CPU, seconds, samples per second), timed with the device synchronised."
+    sync = (lambda: torch.cuda.synchronize(z.device)) if z.device.type == 'cuda' else (lambda: None)
+    sync(); t = time.time()
+    x = torch.cat([sample(z[i:i + block]).float().cpu() for i in range(0, len(z), block)])
+    sync(); dt = time.time() - t
+    return x, dt, len(z) / dt
+
+def mnist_teacher(steps:int, device='cuda', seed:int=0, bs:int=256, lr:float=2e-4, path=None, progress:bool=False):
+    "The EDM teacher on MNIST-5k's train split (`recipes.train_method`, fast settings on a GPU): (model in eval mode, training seconds); reuses `path` when it holds one."
+    if path is not None and Path(path).exists():
+        model, info = load_model(path, device)
+        return model.requires_grad_(False), info.get('seconds', float('nan'))
+    x, _ = load_mnist5k('train')
+    model, res = train_method('edm', x, (1, 32, 32), steps, device=device, seed=seed, bs=bs, lr=lr, progress=progress, **fast_fit(device))
+    if path is not None: save_model(path, model, 'edm', (1, 32, 32), 'mnist5k')
+    return model.requires_grad_(False), res.seconds
+
+def mnist_teacher_rows(teacher, score, n:int=1500, nfes=(10, 18, 35, 79), seed:int=13):
+    "Heun at each NFE: [{'nfe', 'FD', 'precision', 'recall', 'seconds', 'samples_per_s'}], and {nfe: samples}."
+    dev = next(teacher.parameters()).device
+    z = torch.randn(n, 1, 32, 32, generator=torch.Generator().manual_seed(seed)).to(dev)
+    rows, xs = [], {}
+    for nfe in nfes:
+        xs[nfe], sec, sps = timed_sample(lambda zb: sample_at_nfe(teacher, 'heun', nfe, zb)[0], z)
+        rows.append({'nfe': nfe, **score.score(xs[nfe]), 'seconds': sec, 'samples_per_s': sps})
+    return rows, xs
+
+def mnist_cd_rows(model, score, n:int=1500, steps=(1, 2, 4), seed:int=13):
+    "CD at 1, 2, 4 steps (levels `MNIST_TAUS`): [{'steps', 'FD', 'precision', 'recall', 'seconds', 'samples_per_s'}], and {steps: samples}."
+    dev = next(model.parameters()).device
+    z = torch.randn(n, 1, 32, 32, generator=torch.Generator().manual_seed(seed)).to(dev)
+    rows, xs = [], {}
+    for k in steps:
+        xs[k], sec, sps = timed_sample(lambda zb: sample_consistency(model, zb, MNIST_TAUS[k], seed=seed + 1), z)
+        rows.append({'steps': k, **score.score(xs[k]), 'seconds': sec, 'samples_per_s': sps})
+    return rows, xs
+
+def mnist_cd(teacher, steps:int, score, device='cuda', seed:int=0, points:int=5, n:int=1500, bs:int=256, lr:float=2e-4, progress:bool=False, **method_kw):
+    "CD from `teacher` with the image recipe; its callback scores one- and two-step FD at `points` points: (model, FD-against-GPU-minutes curve, fit's result)."
+    x, _ = load_mnist5k('train')
+    fast, curve = fast_fit(device), []
+    every = max(fast.get('sync_every', 1), steps // points // fast.get('sync_every', 1) * fast.get('sync_every', 1))
+    def cb(r):
+        rows, _ = mnist_cd_rows(r.ema.eval(), score, n, steps=(1, 2), seed=13)
+        curve.append({'step': r.step, 'gpu_minutes': r.seconds / 60, 'FD1': rows[0]['FD'], 'FD2': rows[1]['FD']})
+    model, res = train_method('cd', x, (1, 32, 32), steps, teacher=teacher, device=device, seed=seed, bs=bs, lr=lr, progress=progress,
+                              method_kw=method_kw or None, callback=cb, callback_every=every, **fast)
+    return model, curve, res
+
+# %% ../nbs/91_experiments.ipynb #2d9bb37a
+MNIST_CFG = dict(teacher_steps=8000, cd_steps=6500, bs=256, lr=2e-4, n=1500, points=5)   # n: three blocks of the test split's 500
+
+def _mnist_job(job:tuple):
+    "One job of the MNIST-5k suite: ('teacher', 0, ...) trains (or reuses) and scores the teacher; ('cd', seed, ...) one CD student from it."
+    kind, seed, out, cfg, device = job
+    out, t0 = Path(out), time.time()
+    device = torch.device(device if torch.cuda.is_available() or device == 'cpu' else 'cpu')
+    score = Mnist5kScore(block=cfg.get('block'))
+    teacher, sec = mnist_teacher(cfg['teacher_steps'], device, 0, cfg['bs'], cfg['lr'], path=out/'teacher.pt')
+    if kind == 'teacher':
+        rows, xs = mnist_teacher_rows(teacher, score, cfg['n'], cfg.get('nfes', (10, 18, 35, 79)))
+        torch.save({nfe: x[:64] for nfe, x in xs.items()}, out/'teacher_samples.pt')
+        write_json(out/'teacher.json', {'rows': rows, 'seconds': sec, 'floor': score.floor(), 'classifier': score.classifier})
+    else:
+        model, curve, res = mnist_cd(teacher, cfg['cd_steps'], score, device, seed, cfg['points'], cfg['n'], cfg['bs'], cfg['lr'])
+        rows, xs = mnist_cd_rows(model, score, cfg['n'])
+        (out/'cd').mkdir(exist_ok=True); torch.save({k: x[:64] for k, x in xs.items()}, out/'cd'/f'samples-{seed}.pt')
+        write_json(out/'cd'/f'{seed}.json', {'seed': seed, 'rows': rows, 'curve': curve, 'seconds': res.seconds, 'callback_seconds': res.callback_seconds,
+                                             'finite': all(math.isfinite(v) for v in res.history), 'classifier': score.classifier})
+    return f'{kind} · seed {seed}: {time.time() - t0:.0f} s'
+
+def run_mnist_suite(out, seeds=(0, 1, 2), workers:int=3, gpus=None, device='cuda', threads:int=4, progress:bool=True, **cfg):
+    "The MNIST-5k table: the teacher, then a CD student per seed in `workers` processes (sharing `gpus`); MNIST_CFG's settings unless given. Returns the collected results."
+    cfg, out = {**MNIST_CFG, **cfg}, Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out/'teacher.json').exists(): run_jobs(_mnist_job, [('teacher', 0, str(out), cfg, str(device))], 1, threads, gpus and gpus[:1], progress)
+    jobs = [('cd', s, str(out), cfg, str(device)) for s in seeds if not (out/'cd'/f'{s}.json').exists()]
+    if jobs: run_jobs(_mnist_job, jobs, min(workers, len(jobs)), threads, gpus, progress)
+    return {'cfg': cfg, 'teacher': json.loads((out/'teacher.json').read_text()),
+            'cd': [json.loads(p.read_text()) for p in sorted((out/'cd').glob('*.json'))]}
+
+def mnist_table_md(res:dict):
+    "The MNIST-5k table: the teacher's Heun per NFE, CD per step count (mean ± sd over seeds), FD over the teacher's Heun-35, the floor."
+    t, cds = res['teacher'], res['cd']
+    h35 = next(r['FD'] for r in t['rows'] if r['nfe'] == 35)
+    body = [[f"EDM teacher · Heun, NFE {r['nfe']}", f"{r['FD']:.1f}", f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['FD'] / h35:.2f}×",
+             f"{r['samples_per_s']:,.0f}"] for r in t['rows']]
+    for k in sorted({r['steps'] for c in cds for r in c['rows']}):
+        per = [next(r for r in c['rows'] if r['steps'] == k) for c in cds]
+        body.append([f"CD · {k} step{'s' * (k > 1)}", pm([r['FD'] for r in per], 1), pm([r['precision'] for r in per]), pm([r['recall'] for r in per]),
+                     pm([r['FD'] / h35 for r in per], 2, '×'), f"{mean_std([r['samples_per_s'] for r in per])[0]:,.0f}"])
+    fl = t['floor']
+    body.append(['floor (test split against train)', f"{fl['FD']:.1f}", f"{fl['precision']:.3f}", f"{fl['recall']:.3f}", '', ''])
+    return md_table(['model · sampling', 'FD', 'precision', 'recall', 'FD / teacher Heun-35', 'samples/s'], body)
 
 # %% ../nbs/91_experiments.ipynb #x017
 @torch.no_grad()

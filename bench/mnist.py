@@ -1,0 +1,67 @@
+"""MNIST-5k on a GPU: the EDM teacher at Heun 10/18/35/79 NFE and CD distilled from it at 1, 2 and 4 steps, on real 32×32 digits.
+
+The teacher trains once (its file kept under --work, so a rerun only trains what is missing); then one CD student per seed,
+each a process of its own, several sharing the GPU. Every row is scored by `experiments.Mnist5kScore` (FD, precision and
+recall on the shipped MNIST-5k classifier's features, its hash recorded; the floor is the test split). CD uses the image
+recipe (`recipes.METHODS['cd'].images`); its callback gives FD against GPU-minutes. Writes bench/results/mnist.json,
+nbs/_mnist_table.md, nbs/_mnist_samples.png (sample grids of every row, seed 0) and nbs/_mnist_curve.png under --root;
+--render rewrites the markdown and figures from the stored file and the samples under --work.
+
+    python bench/mnist.py [--teacher-steps 8000] [--cd-steps 6500] [--seeds 0 1 2] [--workers 3] [--device cuda]
+    python bench/mnist.py --device cpu --teacher-steps 3 --cd-steps 4 --set bs=8 n=40 points=2 block=40 nfes=35 --seeds 0 --work /tmp/m --root /tmp/m   # a smoke test
+"""
+import argparse, ast, json, sys
+from pathlib import Path
+import torch
+import matplotlib; matplotlib.use('Agg')
+import matplotlib.pyplot as plt
+from consistency_edu.core import image_grid
+from consistency_edu.experiments import run_mnist_suite, mnist_table_md, write_result, provenance_line
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def figures(res, work, nbs):
+    "Sample grids of the teacher per NFE and of CD per step count (seed 0), and FD against GPU-minutes for every seed."
+    ts, cs = torch.load(Path(work)/'teacher_samples.pt'), torch.load(Path(work)/'cd'/f"samples-{res['cd'][0]['seed']}.pt")
+    panels = [(f'teacher, Heun {k} NFE', x) for k, x in ts.items()] + [(f'CD, {k} step{"s" * (k > 1)}', x) for k, x in cs.items()]
+    fig, axs = plt.subplots(1, len(panels), figsize=(2.2 * len(panels), 2.6))
+    for ax, (title, x) in zip(axs, panels):
+        ax.imshow(image_grid(x[:36], 6)[..., 0], cmap='gray'); ax.set_title(title, fontsize=8); ax.axis('off')
+    fig.tight_layout(); fig.savefig(nbs/'_mnist_samples.png', dpi=100); plt.close(fig)
+    h35 = next(r['FD'] for r in res['teacher']['rows'] if r['nfe'] == 35)
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    for c in res['cd']:
+        for key, ls in (('FD1', '-'), ('FD2', '--')):
+            ax.plot([p['gpu_minutes'] for p in c['curve']], [p[key] for p in c['curve']], ls, marker='o', label=f"seed {c['seed']}, {key[-1]} step{'s' * (key == 'FD2')}")
+    ax.axhline(h35, color='k', lw=1, ls=':', label='teacher, Heun 35'); ax.axhline(res['teacher']['floor']['FD'], color='gray', lw=1, ls='-.', label='floor')
+    ax.set_yscale('log'); ax.set_xlabel('GPU-minutes of CD training'); ax.set_ylabel('FD (MNIST-5k)'); ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout(); fig.savefig(nbs/'_mnist_curve.png', dpi=100); plt.close(fig)
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--teacher-steps', type=int, default=8000); p.add_argument('--cd-steps', type=int, default=6500)
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2]); p.add_argument('--workers', type=int, default=3)
+    p.add_argument('--device', default='cuda'); p.add_argument('--threads', type=int, default=4)
+    p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='override a setting of experiments.MNIST_CFG (smoke runs)')
+    p.add_argument('--work', default=str(ROOT/'bench'/'out'/'mnist')); p.add_argument('--root', default=str(ROOT))
+    p.add_argument('--render', action='store_true', help='only rewrite the table and figures from the stored results')
+    a = p.parse_args()
+    root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True); (root/'bench'/'results').mkdir(parents=True, exist_ok=True)
+    path = root/'bench'/'results'/'mnist.json'
+    if a.render: res = json.loads(path.read_text())
+    else:
+        if a.device == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
+        cfg = {k: ast.literal_eval(v) for k, v in (s.split('=', 1) for s in a.set)}
+        if isinstance(cfg.get('nfes'), int): cfg['nfes'] = (cfg['nfes'],)
+        res = run_mnist_suite(a.work, a.seeds, a.workers, [0] if a.device == 'cuda' else None, a.device, a.threads,
+                              teacher_steps=a.teacher_steps, cd_steps=a.cd_steps, **cfg)
+        res = json.loads(write_result(path, res, device=a.device, command=' '.join(['python', *sys.argv])).read_text())
+    cfg = res['cfg']
+    head = (f"{provenance_line(res)} Teacher: EDM, U-Net ch 64 (1, 2, 2), {cfg['teacher_steps']} steps; CD from it, {cfg['cd_steps']} steps, "
+            f"{len(res['cd'])} seeds; batch {cfg['bs']}, lr {cfg['lr']:g}; {cfg['n']} samples per row, scored by the MNIST-5k classifier "
+            f"({res['teacher']['classifier']}). Two steps through σ = 0.8; four through 17.2, 3.7, 0.8.\n\n")
+    (root/'nbs'/'_mnist_table.md').write_text(head + mnist_table_md(res) + '\n')
+    figures(res, a.work, root/'nbs')
+    print((root/'nbs'/'_mnist_table.md').read_text())
+
+if __name__ == '__main__': main()
