@@ -56,7 +56,7 @@ def main(notebooks):
         (site/'preinstalled-torch.pth').write_text(str(preinstalled(tmp/'preinstalled')) + '\n')
         before = subprocess.run([py, '-c', 'import torch; print(torch.__version__, torch.__file__)'], capture_output=True, text=True, check=True).stdout.split()
         env = {**os.environ, 'PIP_DISABLE_PIP_VERSION_CHECK': '1', 'MPLBACKEND': 'Agg'}
-        subprocess.run([py, '-m', 'pip', 'install', '-q', f'consistency_edu[mnist] @ git+file://{ROOT}', 'nbconvert', 'ipykernel'], check=True, env=env)
+        subprocess.run([py, '-m', 'pip', 'install', '-q', f'consistency_edu[mnist] @ git+file://localhost{ROOT}', 'nbconvert', 'ipykernel'], check=True, env=env)
         after = subprocess.run([py, '-c', 'import torch, consistency_edu; print(torch.__version__, torch.__file__, consistency_edu.__file__)'],
                                capture_output=True, text=True, check=True, cwd=tmp).stdout.split()     # not from the checkout's folder
         if after[:2] != before: sys.exit(f'pip reinstalled torch: {before} -> {after[:2]}')
