@@ -91,7 +91,8 @@ def provenance_line(res:dict):
     "One line that names where a stored result comes from."
     missing = [k for k in PROVENANCE if k not in res]
     if missing: raise ValueError(f"`res` lacks the provenance fields {missing}: write it with write_result")
-    return f"Measured on {res['device']}, torch {res['torch']}, {res['date']}, by `{res['command']}` at commit {res['commit'][:10]}."
+    commit = res['commit'] if ' ' in res['commit'] else res['commit'][:10]     # a result merged from runs names each run's commit
+    return f"Measured on {res['device']}, torch {res['torch']}, {res['date']}, by `{res['command']}` at commit {commit}."
 
 def same_settings(stored:dict, **settings):
     "Stop unless the stored run `stored` ran with `settings` (its `args`): rows kept from it must be comparable with this run's."
