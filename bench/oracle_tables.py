@@ -4,7 +4,9 @@ figure — on the three mixtures of `toy.MIXTURES`, each row over several seeds,
 the library (`experiments.ORACLE_ROWS`, `run_oracle_suite`); every job leaves a file under --work, so a rerun does only
 what is missing. Writes bench/results/oracle_tables.json and nbs/_oracle_table1.md, _oracle_ict.md, _oracle_ctm.md,
 _oracle_summary.md, _oracle_ablations.png under --root (a table's file only when the run holds rows of it); --render rewrites
-the markdown from the stored file without touching it.
+the markdown from the stored file without touching it. A run keeps the stored file's rows that --work lacks (a run of some
+keys on a fresh machine adds to the tables instead of replacing them), and names the run that made them; carry --work
+(the teachers) to another machine so that every row stays beside its own seed's teacher.
 
     python bench/oracle_tables.py [--workers 8] [--threads 2] [--device cpu] [--seeds 0 1 2] [--mixtures oracle grid25 ico12] [--keys ...]
 """
@@ -12,7 +14,7 @@ import argparse, json, sys
 from pathlib import Path
 import matplotlib; matplotlib.use('Agg')
 from consistency_edu.toy import MIXTURES
-from consistency_edu.experiments import (ORACLE_ROWS, MIXTURE_LABELS, run_oracle_suite, collect_oracle_suite, write_result, provenance_line,
+from consistency_edu.experiments import (PROVENANCE, ORACLE_ROWS, MIXTURE_LABELS, run_oracle_suite, collect_oracle_suite, write_result, provenance_line,
                                          oracle_table_md, teachers_md, ctm_table_md, oracle_summary_md, ablation_figure,
                                          ICT_CHANGES, effects_md, row_values)
 
@@ -34,6 +36,16 @@ def ict_effects(res):
     return ''.join(f"\n**{title}**, each change by the two-standard-deviation rule (means over seeds, before → after)\n\n{effects_md(res, ICT_CHANGES, ms, metric)}\n\n"
                    for metric, title in (('SW1', 'One-step SW over the teacher'), ('C1', 'One-step coverage')))
 
+def keep_earlier(res, stored):
+    "The stored run's rows that this work folder lacks stay in the result, and the stored run's provenance with them (`earlier`)."
+    have = {(r['key'], r['mixture'], r['seed']) for r in res['rows']}
+    kept = [r for r in stored['rows'] if (r['key'], r['mixture'], r['seed']) not in have]
+    if not kept: return res
+    taught = {(t['mixture'], t['seed']) for t in res['teachers']}              # their teachers and floors too, where --work has none
+    return {**res, 'teachers': res['teachers'] + [t for t in stored['teachers'] if (t['mixture'], t['seed']) not in taught],
+            'floors': {**stored['floors'], **res['floors']}, 'rows': res['rows'] + kept,
+            'earlier': stored.get('earlier', []) + [{k: stored[k] for k in PROVENANCE}]}
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--mixtures', nargs='+', default=list(MIXTURES), choices=list(MIXTURES)); p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
@@ -51,9 +63,11 @@ def main():
         res, args = {k: stored[k] for k in ('teachers', 'floors', 'rows')}, stored['args']
     else:
         res = run_oracle_suite(a.work, a.mixtures, a.seeds, a.keys, a.steps, a.n, a.teacher_steps, a.workers, a.threads, a.device)
+        if path.exists(): res = keep_earlier(res, json.loads(path.read_text()))
         stored, args = json.loads(write_result(path, {'args': vars(a), **res}, command=' '.join(['python', *sys.argv])).read_text()), vars(a)
     seeds = sorted({r['seed'] for r in res['rows']})
-    head = (f"{provenance_line(stored)} Every row: MLP 128×3, batch 512, {args['steps']} steps unless it says "
+    earlier = ''.join(f" Rows kept from an earlier run: {provenance_line(e)}" for e in stored.get('earlier', []))
+    head = (f"{provenance_line(stored)}{earlier} Every row: MLP 128×3, batch 512, {args['steps']} steps unless it says "
             f"otherwise, {len(seeds)} seeds ({', '.join(map(str, seeds))}), each against the EDM teacher of its seed ({args['teacher_steps']} steps); "
             f"CD and CTM start from the teacher's weights. {args['n']} samples per cell against a fixed test set; two-step τ by greedy search "
             "over the training levels on a separate validation set. Cells: mean ± std over seeds. Precision and coverage: higher is better.\n\n")
