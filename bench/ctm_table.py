@@ -24,7 +24,7 @@ from consistency_edu.train import fit
 from consistency_edu.consistency import cm_sigmas
 from consistency_edu.ctm import CTMModel, CTMLoss, CTMAsConsistency, CTMAsDenoiser, ExactTrajectoryFunction, ctm_grid, sample_gamma
 from consistency_edu.metrics import sliced_wasserstein, metric_floor
-from consistency_edu.evaluate import OracleEval, md_table
+from consistency_edu.evaluate import OracleEval, md_table, sample_at_nfe
 from consistency_edu.experiments import run_header, write_result, same_settings, kept_rows
 from consistency_edu.recipes import make_net, train_method
 
@@ -68,7 +68,7 @@ def main():
     t0, ev = time.time(), OracleEval(a.n, dev)
     gm = ev.gm
     teacher = train_method('edm', gm.sample, (2,), a.teacher_steps, device=dev, lr=2e-3)[0].requires_grad_(False)   # = bench/table1.py's teacher
-    heun35 = sliced_wasserstein(sample_heun(teacher, 80. * ev.z, get_sigmas_karras(18, 0.002, 80.)), ev.test)   # 18 levels: 35 evaluations
+    heun35 = sliced_wasserstein(sample_at_nfe(teacher, 'heun', 35, ev.z)[0], ev.test)
     floor = metric_floor(gm.sample, sliced_wasserstein, a.n)
     configs = {'dsm': dict(teacher=teacher), 'gan': dict(teacher=teacher, gan=True, gan_start=a.steps // 3, shape=(2,)),
                'free': dict(teacher=None), 'no-dsm': dict(teacher=teacher, dsm=None), 'mu99': dict(teacher=teacher, mu=0.99),

@@ -302,11 +302,12 @@ def step_method(method:str, ch:int, device='cpu', K:int=1000, dropout:float=0.):
 
 def time_steps(step:Callable, steps:int, warmup:int, device='cpu'):
     "Run `step()` `warmup` times, then time `steps` more: {'sec_per_step', 'warmup_s', 'peak_bytes' (nan on a CPU), 'last' (the last step's return)}."
-    dev, sync = torch.device(device), lambda: torch.cuda.synchronize(device) if torch.device(device).type == 'cuda' else None
+    dev = torch.device(device)
+    cuda = dev.type == 'cuda'
+    sync = (lambda: torch.cuda.synchronize(dev)) if cuda else (lambda: None)
     t = time.time()
     for _ in range(warmup): step()
     sync(); warm = time.time() - t
-    cuda = dev.type == 'cuda'
     if cuda: torch.cuda.reset_peak_memory_stats(dev); start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True); start.record()
     t = time.time()
     for _ in range(steps): last = step()
@@ -588,7 +589,8 @@ def effect(res, a:str, b:str, mixture:str, metric:str='SW1'):
 
 def effects_md(res, changes, mixtures, metric:str='SW1'):
     "A table of what each change `(a, b, label)` does to `metric` on each mixture: the verdict in bold where separated, and the means before → after."
-    ratio, d = metric in ('SW1', 'SW2'), (2 if metric in ('SW1', 'SW2') else 3)
+    ratio = metric in ('SW1', 'SW2')
+    d = 2 if ratio else 3
     def cell(a, b, m):
         v, (ma, _), (mb, _) = effect(res, a, b, m, metric), mean_std(_per_seed(res, a, m, metric)), mean_std(_per_seed(res, b, m, metric))
         return f"{'**' + v + '**' if v != 'not separated' else v} ({ma:.{d}f}{'×' * ratio} → {mb:.{d}f}{'×' * ratio})"
@@ -753,25 +755,22 @@ def mnist_teacher(steps:int, device='cuda', seed:int=0, bs:int=256, lr:float=2e-
     if path is not None: save_model(path, model, 'edm', (1, 32, 32), 'mnist5k')
     return model.requires_grad_(False), res.seconds
 
+def _timed_rows(model, samplers:dict, score, n:int, seed:int, key:str):
+    "Each of `samplers` ({name: sample(z)}) on the same `n` noises, scored and timed: ([{key: name, 'FD', 'precision', 'recall', 'seconds', 'samples_per_s'}], {name: samples})."
+    z = torch.randn(n, 1, 32, 32, generator=torch.Generator().manual_seed(seed)).to(next(model.parameters()).device)
+    rows, xs = [], {}
+    for name, sample in samplers.items():
+        xs[name], sec, sps = timed_sample(sample, z)
+        rows.append({key: name, **score.score(xs[name]), 'seconds': sec, 'samples_per_s': sps})
+    return rows, xs
+
 def mnist_teacher_rows(teacher, score, n:int=1500, nfes=(10, 18, 35, 79), seed:int=13):
     "Heun at each NFE: [{'nfe', 'FD', 'precision', 'recall', 'seconds', 'samples_per_s'}], and {nfe: samples}."
-    dev = next(teacher.parameters()).device
-    z = torch.randn(n, 1, 32, 32, generator=torch.Generator().manual_seed(seed)).to(dev)
-    rows, xs = [], {}
-    for nfe in nfes:
-        xs[nfe], sec, sps = timed_sample(lambda zb: sample_at_nfe(teacher, 'heun', nfe, zb)[0], z)
-        rows.append({'nfe': nfe, **score.score(xs[nfe]), 'seconds': sec, 'samples_per_s': sps})
-    return rows, xs
+    return _timed_rows(teacher, {nfe: (lambda zb, nfe=nfe: sample_at_nfe(teacher, 'heun', nfe, zb)[0]) for nfe in nfes}, score, n, seed, 'nfe')
 
 def mnist_cd_rows(model, score, n:int=1500, steps=(1, 2, 4), seed:int=13):
     "CD at 1, 2, 4 steps (levels `MNIST_TAUS`): [{'steps', 'FD', 'precision', 'recall', 'seconds', 'samples_per_s'}], and {steps: samples}."
-    dev = next(model.parameters()).device
-    z = torch.randn(n, 1, 32, 32, generator=torch.Generator().manual_seed(seed)).to(dev)
-    rows, xs = [], {}
-    for k in steps:
-        xs[k], sec, sps = timed_sample(lambda zb: sample_consistency(model, zb, MNIST_TAUS[k], seed=seed + 1), z)
-        rows.append({'steps': k, **score.score(xs[k]), 'seconds': sec, 'samples_per_s': sps})
-    return rows, xs
+    return _timed_rows(model, {k: (lambda zb, k=k: sample_consistency(model, zb, MNIST_TAUS[k], seed=seed + 1)) for k in steps}, score, n, seed, 'steps')
 
 def mnist_cd(teacher, steps:int, score, device='cuda', seed:int=0, points:int=5, n:int=1500, bs:int=256, lr:float=2e-4, progress:bool=False, **method_kw):
     "CD from `teacher` with the image recipe; its callback scores one- and two-step FD at `points` points: (model, FD-against-GPU-minutes curve, fit's result)."
