@@ -5,7 +5,6 @@
 # %% ../nbs/09_consistency.ipynb #c002
 from __future__ import annotations
 import math
-from contextlib import contextmanager
 import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
@@ -13,13 +12,14 @@ from tqdm.auto import trange as _trange
 from .core import EMA, eager, SIGMA_MIN, SIGMA_MAX, SIGMA_DATA, append_dims, as_sigma, check_tensor, randn_like, sigma_range
 from .ode import check_model, get_sigmas_karras, karras_sigma
 from .edm import Denoiser, edm_scalings
+from .nets import same_dropout
 
 # %% auto #0
 __all__ = ['DISTANCES', 'WEIGHTINGS', 'get_scalings_for_boundary_condition', 'ConsistencyModel', 'ExactConsistencyFunction',
            'consistency_loop', 'sample_onestep', 'sample_multistep', 'karras_index_to_sigma',
            'stochastic_iterative_sampler', 'greedy_tau_search', 'cm_sigmas', 'pseudo_huber', 'distance',
-           'check_loss_options', 'shared_rng', 'draw_index', 'consistency_pair_loss', 'ConsistencyMethod',
-           'iterative_inpainting', 'slerp', 'interpolate']
+           'check_loss_options', 'draw_index', 'consistency_pair_loss', 'ConsistencyMethod', 'iterative_inpainting',
+           'slerp', 'interpolate']
 
 # %% ../nbs/09_consistency.ipynb #c005
 def get_scalings_for_boundary_condition(sigma:Tensor, sigma_min:float=SIGMA_MIN, sigma_data:float=SIGMA_DATA):
@@ -156,15 +156,6 @@ def check_loss_options(metric:str, weighting:str):
     if weighting not in WEIGHTINGS: raise ValueError(f"`weighting` must be one of {WEIGHTINGS}, got {weighting!r}")
 
 # %% ../nbs/09_consistency.ipynb #x116ca0
-@contextmanager
-def shared_rng(device):
-    "Run the body with torch's generator rewound to its state at entry (so dropout draws the same masks again)."
-    cpu = torch.get_rng_state()
-    cuda = torch.cuda.get_rng_state(device) if torch.device(device).type == 'cuda' else None
-    yield
-    torch.set_rng_state(cpu)
-    if cuda is not None: torch.cuda.set_rng_state(cuda, device)
-
 def draw_index(N:int, x0:Tensor, generator=None):
     "n ~ U{0, ..., N-2} per sample (the lower of the two adjacent levels), on x0's device."
     dev = generator.device if generator is not None else 'cpu'
@@ -174,8 +165,9 @@ def draw_index(N:int, x0:Tensor, generator=None):
 def consistency_pair_loss(model:nn.Module, target:nn.Module, x_hi:Tensor, t_hi:Tensor, x_lo:Tensor, t_lo:Tensor,
                           metric:str='l2', weighting:str='uniform', c:float|None=None, lpips=None, **cond):
     "lambda(t_lo) d(f_theta(x_hi, t_hi), f_target(x_lo, t_lo)): the online pass, then the target pass with the same dropout mask."
-    with shared_rng(x_hi.device): online = model(x_hi, t_hi, **cond)
-    with torch.no_grad(): tgt = target.train(model.training)(x_lo, t_lo, **cond)
+    with same_dropout(model, target):      # one key, one mask for both passes
+        online = model(x_hi, t_hi, **cond)
+        with torch.no_grad(): tgt = target.train(model.training)(x_lo, t_lo, **cond)
     lam = 1 / (t_hi - t_lo) if weighting == 'icm' else torch.ones_like(t_lo)
     return lam * distance(online, tgt, metric, c, lpips)
 

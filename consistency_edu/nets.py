@@ -5,14 +5,15 @@
 # %% ../nbs/05_nets.ipynb #c002
 from __future__ import annotations
 import math
+from contextlib import contextmanager
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from .core import check_tensor
 
 # %% auto #0
-__all__ = ['FourierEmbedding', 'PositionalEmbedding', 'make_embedding', 'ExtraEmbedding', 'MLPBlock', 'MLP', 'ResBlock', 'UNet',
-           'init_from']
+__all__ = ['FourierEmbedding', 'PositionalEmbedding', 'make_embedding', 'ExtraEmbedding', 'keyed_uniform', 'KeyedDropout',
+           'same_dropout', 'MLPBlock', 'MLP', 'ResBlock', 'UNet', 'init_from']
 
 # %% ../nbs/05_nets.ipynb #c005
 class FourierEmbedding(nn.Module):
@@ -63,12 +64,47 @@ def _extra_embedding(module, extra, x):
     if extra.shape != (x.shape[0], module.n): raise ValueError(f"`extra` must have shape ({x.shape[0]},) or ({x.shape[0]}, {module.n}), got {tuple(extra.shape)}")
     return module(extra.to(x.dtype)).to(x.dtype)
 
+# %% ../nbs/05_nets.ipynb #648850e6
+def keyed_uniform(shape, key:Tensor, salt:int=0) -> Tensor:
+    "Numbers in [0, 1) of `shape`, a pure function of (`key`, `salt`, position): a counter-based hash, no generator state."
+    i = torch.arange(math.prod(shape), device=key.device, dtype=torch.int64).view(shape)
+    x = (i * 0x9E3779B1 + key.to(torch.int64) * 0x85EBCA77 + salt * 0xC2B2AE3D) & 0xFFFFFFFF
+    for shift, mul in ((16, 0x7FEB352D), (15, 0x846CA68B)):    # lowbias32: xor-shift and multiply, twice (mod 2^32)
+        x = ((x ^ (x >> shift)) * mul) & 0xFFFFFFFF
+    return ((x ^ (x >> 16)) >> 8).to(torch.float32) * 2. ** -24   # the top 24 bits: exact in float32, never 1
+
+class KeyedDropout(nn.Dropout):
+    "`nn.Dropout`, except that within `same_dropout` its mask is `keyed_uniform(shape, key, salt) >= p`: one key, one mask."
+    def __init__(self, p:float=0.5):
+        super().__init__(p)
+        self.salt, self.keyed = 0, False
+        self.register_buffer('key', torch.zeros((), dtype=torch.int64), persistent=False)   # not in checkpoints
+    def forward(self, h:Tensor) -> Tensor:
+        if not self.training or self.p == 0: return h
+        if not self.keyed: return F.dropout(h, self.p, True)
+        keep = keyed_uniform(h.shape, self.key, self.salt) >= self.p
+        return h * keep.to(h.dtype) * (1 / (1 - self.p) if self.p < 1 else 0.)
+
+@contextmanager
+def same_dropout(*models:nn.Module, key:int|None=None):
+    "Within the body every `KeyedDropout` of `models` draws the mask of one key (`key`, or one drawn from torch's generator on their device)."
+    drops = [[m for m in model.modules() if isinstance(m, KeyedDropout)] for model in models]
+    flat = [m for ms in drops for m in ms]
+    if not flat or any(m.keyed for m in flat):  # no dropout, or inside another same_dropout: its key holds
+        yield; return
+    k = torch.tensor(key) if key is not None else torch.randint(0, 2 ** 31 - 1, (), device=flat[0].key.device)
+    for ms in drops:
+        for salt, m in enumerate(ms): m.key.copy_(k); m.salt, m.keyed = salt, True   # layer j of every model: salt j
+    try: yield
+    finally:
+        for m in flat: m.keyed = False
+
 # %% ../nbs/05_nets.ipynb #xc3d526
 class MLPBlock(nn.Module):
     def __init__(self, hidden:int, dropout:float=0.):
         super().__init__()
         self.norm, self.lin1, self.lin2 = nn.LayerNorm(hidden), nn.Linear(hidden, hidden), nn.Linear(hidden, hidden)
-        self.emb, self.drop = nn.Linear(hidden, hidden), nn.Dropout(dropout)
+        self.emb, self.drop = nn.Linear(hidden, hidden), KeyedDropout(dropout)
     def forward(self, h, e):
         return h + self.lin2(self.drop(F.silu(self.lin1(F.silu(self.norm(h))) + self.emb(e))))
 
@@ -111,7 +147,7 @@ class ResBlock(nn.Module):
         super().__init__()
         self.norm1, self.conv1 = nn.GroupNorm(min(groups, cin), cin), nn.Conv2d(cin, cout, 3, padding=1)
         self.emb = nn.Linear(emb_dim, cout)
-        self.norm2, self.drop, self.conv2 = nn.GroupNorm(min(groups, cout), cout), nn.Dropout(dropout), nn.Conv2d(cout, cout, 3, padding=1)
+        self.norm2, self.drop, self.conv2 = nn.GroupNorm(min(groups, cout), cout), KeyedDropout(dropout), nn.Conv2d(cout, cout, 3, padding=1)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
     def forward(self, x, e):
         h = self.conv1(F.silu(self.norm1(x))) + self.emb(e)[:, :, None, None]

@@ -149,8 +149,6 @@ COMPILE_MODES = (False, True, 'default', 'reduce-overhead', 'max-autotune', 'max
 
 def _compiled(model, compile):
     if not compile: return model
-    import torch._inductor.config as inductor_config   # compiled random ops must draw what eager ones draw: a consistency
-    inductor_config.fallback_random = True              # loss replays one dropout mask in an eager target pass
     return torch.compile(model, mode=None if compile is True else compile)
 
 # %% ../nbs/07_train.ipynb #n006
