@@ -1,14 +1,14 @@
 """CTM on the 2-D oracle at Table 1's budget, one seed (CD and iCT at the same budget over seeds: bench/oracle_tables.py).
 
-Rows: CTM + DSM (adaptive weight) distilled from the trained EDM teacher of bench/table1.py (same seed, so the same
-teacher), the same with the GAN, the teacher-free CTM, CTM without DSM, with a faster target EMA, and with DSM at a fixed
+Rows: CTM + DSM (adaptive weight) distilled from a trained EDM teacher (the oracle suite's teacher of seed 0,
+`experiments.oracle_teacher`), the same with the GAN, the teacher-free CTM, CTM without DSM, with a faster target EMA, and with DSM at a fixed
 weight of 0.3 (no adaptive weight: the cheaper step of the digits GPU runs); every row MLP 128x3 (one extra condition),
 the same steps, batch 512, cosine learning rate, sampled from an EMA (0.999). Columns: one- and two-step sliced
 Wasserstein against Table 1's test set (two-step tau by greedy search over the training levels on its validation set),
 E|f - f*| at sigma = 80, E|G_theta - G*| averaged over (t, s) pairs of a 6-level grid, "CTM as a diffusion model" (Heun 35
 with g(x, t, t)), and a gamma sweep at NFE 2 and 4, each beside the teacher's Heun-35 and the metric's floor, measured in
 the same run. Writes nbs/_ctm_table.md and bench/results/ctm_table.json. (The stored run, of 2026-11-27, also showed CD and
-iCT rows read from bench/table1.py's and bench/ict_ablation.py's results.)
+iCT reference rows from single-seed benches that the oracle suite replaced.)
 
 `--rows KEY ...` trains only those rows and, with `--keep`, keeps the others from bench/results/ctm_table.json (which must
 have the same --steps and --n; the table says which rows are kept).
@@ -67,7 +67,7 @@ def main():
     dev = torch.device(a.device) if a.device else default_device()
     t0, ev = time.time(), OracleEval(a.n, dev)
     gm = ev.gm
-    teacher = train_method('edm', gm.sample, (2,), a.teacher_steps, device=dev, lr=2e-3)[0].requires_grad_(False)   # = bench/table1.py's teacher
+    teacher = train_method('edm', gm.sample, (2,), a.teacher_steps, device=dev, lr=2e-3)[0].requires_grad_(False)   # = experiments.oracle_teacher(gm, 0)
     heun35 = sliced_wasserstein(sample_at_nfe(teacher, 'heun', 35, ev.z)[0], ev.test)
     floor = metric_floor(gm.sample, sliced_wasserstein, a.n)
     configs = {'dsm': dict(teacher=teacher), 'gan': dict(teacher=teacher, gan=True, gan_start=a.steps // 3, shape=(2,)),
