@@ -22,7 +22,7 @@ from .edm import Denoiser, edm_loss
 from .train import fit, train_step
 from .metrics import frechet_distance, precision_recall, LPIPS
 from .ode import sample_heun, get_sigmas_karras
-from .consistency import ConsistencyModel, cm_sigmas
+from .consistency import ConsistencyModel, ExactConsistencyFunction, cm_sigmas
 from .cd import CDLoss
 from .ct import CTLoss
 from .ict import ICTLoss
@@ -36,18 +36,20 @@ from .recipes import train_method, save_model, load_model
 
 # %% auto #0
 __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ORACLE_ROWS', 'GAMMAS',
-           'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES',
-           'MNIST_TAUS', 'MNIST_CFG', 'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json',
-           'write_result', 'provenance_line', 'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header',
-           'bench_setup', 'mean_std', 'pm', 'separated', 'train_classifier', 'train_digits_classifier',
-           'train_mnist5k_classifier', 'save_digits_classifier', 'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows',
-           'digits_student', 'step_unet', 'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras',
-           'oracle_teacher', 'teacher_rows', 'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite',
-           'row_values', 'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md',
-           'ablation_figure', 'effect', 'effects_md', 'DigitsRow', 'digits_unet', 'train_digits_teacher',
-           'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'fast_fit', 'timed_sample', 'mnist_teacher',
-           'mnist_teacher_rows', 'mnist_cd_rows', 'mnist_cd', 'run_mnist_suite', 'mnist_table_md', 'latent_lcm_rows',
-           'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
+           'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIAG_SIGMAS', 'ICT_DIAGNOSIS',
+           'DIAGNOSIS_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'MNIST_TAUS', 'MNIST_CFG', 'device_name',
+           'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line', 'same_settings',
+           'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm', 'separated',
+           'train_classifier', 'train_digits_classifier', 'train_mnist5k_classifier', 'save_digits_classifier',
+           'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet', 'step_method',
+           'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'run_oracle_row',
+           'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios', 'oracle_table_md',
+           'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'effect', 'effects_md', 'FErrorBands',
+           'ict_trace', 'run_ict_diagnosis', 'diagnosis_values', 'ict_diagnosis_md', 'ict_diagnosis_figure',
+           'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite', 'digits_table_md',
+           'digits_teacher_md', 'fast_fit', 'timed_sample', 'mnist_teacher', 'mnist_teacher_rows', 'mnist_cd_rows',
+           'mnist_cd', 'run_mnist_suite', 'mnist_table_md', 'latent_lcm_rows', 'lcm_lora_experiment',
+           'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -595,6 +597,104 @@ def effects_md(res, changes, mixtures, metric:str='SW1'):
         v, (ma, _), (mb, _) = effect(res, a, b, m, metric), mean_std(_per_seed(res, a, m, metric)), mean_std(_per_seed(res, b, m, metric))
         return f"{'**' + v + '**' if v != 'not separated' else v} ({ma:.{d}f}{'×' * ratio} → {mb:.{d}f}{'×' * ratio})"
     return md_table(['change', *[MIXTURE_LABELS[m] for m in mixtures]], [[label, *[cell(a, b, m) for m in mixtures]] for a, b, label in changes])
+
+# %% ../nbs/91_experiments.ipynb #41e2509c
+DIAG_SIGMAS = (0.01, 0.1, 0.5, 2., 10., 40., 80.)
+ICT_DIAGNOSIS = {'ict': ({}, {}), 'ict-uniform': ({'weighting': 'uniform'}, {}), 'ict-constant-lr': ({}, {'schedule': 'constant'})}
+DIAGNOSIS_LABELS = {'ict': 'iCT', 'ict-uniform': 'iCT without the 1/Δσ weight', 'ict-constant-lr': 'iCT at a constant learning rate'}
+
+class FErrorBands:
+    "`E|f(x0 + sigma z, sigma) - f*(x0 + sigma z, sigma)|` at each of `sigmas`, over `n` fixed points and noises of mixture `gm` (f* computed once)."
+    def __init__(self, gm, sigmas=DIAG_SIGMAS, n:int=1000, seed:int=21):
+        if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
+        self.sigmas = tuple(float(s) for s in sigmas)
+        x0 = gm.sample(n, generator=torch.Generator().manual_seed(seed)).double()
+        z = torch.randn(n, gm.dim, generator=torch.Generator().manual_seed(seed + 1), dtype=torch.float64)
+        f = ExactConsistencyFunction(gm)
+        self.x = [(x0 + s * z).float() for s in self.sigmas]
+        self.target = [f(x0 + s * z, s).float() for s in self.sigmas]
+    @torch.no_grad()
+    def __call__(self, model) -> dict:
+        was, dev = model.training, next(model.parameters()).device
+        model.eval()
+        out = {f'{s:g}': (model(x.to(dev), s) - t.to(dev)).norm(dim=1).mean().item() for s, x, t in zip(self.sigmas, self.x, self.target)}
+        model.train(was)
+        return out
+
+def ict_trace(mixture:str, variant:str='ict', seed:int=0, steps:int=3000, every:int=250, device='cpu', n:int=1000):
+    "Train the iCT row of the ablation (`variant` of ICT_DIAGNOSIS) on `mixture` as the oracle suite does; every `every` steps, E|f - f*| per level of the EMA and the online net, the loss and N(k)."
+    if variant not in ICT_DIAGNOSIS: raise ValueError(f"`variant` must be one of {tuple(ICT_DIAGNOSIS)}, got {variant!r}")
+    if mixture not in MIXTURES: raise ValueError(f"`mixture` must be one of {tuple(MIXTURES)}, got {mixture!r}")
+    _, lkw, nkw = ict_ablation_rows(160)[6]
+    dl, dfit = ICT_DIAGNOSIS[variant]
+    gm = MIXTURES[mixture](); bands = FErrorBands(gm, n=n)
+    torch.manual_seed(seed)
+    model = _cm(gm, **nkw); loss = ICTLoss(model, K=steps, **{**lkw, **dl})
+    trace = []
+    def record(r):
+        last = r.history[-every:]
+        trace.append({'step': r.step, 'N': loss.N(r.step), 'loss': sum(last) / len(last), 'ema': bands(r.ema), 'online': bands(r.model)})
+    r = fit(model, loss, gm.sample, steps=steps, bs=512, lr=1e-3, warmup=100, device=device, seed=seed, progress=False,
+            callback=record, callback_every=every, **{**_SLOW_EMA, **dfit})
+    return {'mixture': mixture, 'variant': variant, 'seed': seed, 'steps': steps, 'every': every, 'sigmas': list(bands.sigmas),
+            'trace': trace, 'seconds': r.seconds}
+
+def _trace_job(job:tuple):
+    "One trace of the diagnosis: (mixture, variant, seed, steps, every, folder) -> its file, written when done."
+    mixture, variant, seed, steps, every, out = job
+    path = Path(out)/f'{variant}-{mixture}-{seed}.json'
+    write_json(path, ict_trace(mixture, variant, seed, steps, every))
+    return f'{variant} · {mixture} · seed {seed}'
+
+def run_ict_diagnosis(out, mixtures=tuple(MIXTURES), variants=tuple(ICT_DIAGNOSIS), seeds=(0, 1, 2), steps:int=3000, every:int=250,
+                      workers:int=1, threads:int=1, progress:bool=True):
+    "Every (variant, mixture, seed) trace missing under `out`, a process each (`run_jobs`); then all of them, in that order."
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    keys = [(v, m, s) for v in variants for m in mixtures for s in seeds]
+    jobs = [(m, v, s, steps, every, str(out)) for v, m, s in keys if not (out/f'{v}-{m}-{s}.json').exists()]
+    if jobs: run_jobs(_trace_job, jobs, workers, threads, progress=progress)
+    return [json.loads((out/f'{v}-{m}-{s}.json').read_text()) for v, m, s in keys]
+
+# %% ../nbs/91_experiments.ipynb #36526810
+def _traces(runs, variant, mixture): return [r for r in runs if r['variant'] == variant and r['mixture'] == mixture]
+
+def diagnosis_values(runs, variant:str, mixture:str, sigma:float, net:str='ema', step:int|None=None):
+    "The per-seed E|f - f*| at `sigma` of one variant on one mixture, at training step `step` (default: the end)."
+    rs = _traces(runs, variant, mixture)
+    if not rs: raise ValueError(f"no traces of {variant!r} on {mixture!r}")
+    pick = lambda r: r['trace'][-1] if step is None else next(t for t in r['trace'] if t['step'] == step)
+    return [pick(r)[net][f'{sigma:g}'] for r in rs]
+
+def ict_diagnosis_md(runs):
+    "Per mixture: each variant's E|f - f*| of the EMA at every level at the end (mean ± sd over seeds), and the error at sigma_max along training."
+    out = []
+    for m in dict.fromkeys(r['mixture'] for r in runs):
+        vs = list(dict.fromkeys(r['variant'] for r in runs if r['mixture'] == m))
+        sig, steps = runs[0]['sigmas'], [t['step'] for t in _traces(runs, vs[0], m)[0]['trace']]
+        out += [f"**{MIXTURE_LABELS[m]}**: E‖f − f*‖ of the EMA at the end, per noise level\n",
+                md_table(['variant', *[f'σ = {s:g}' for s in sig]], [[DIAGNOSIS_LABELS[v], *[pm(diagnosis_values(runs, v, m, s), 3) for s in sig]] for v in vs]),
+                f"\nE‖f − f*‖ at σ = {sig[-1]:g} along training (EMA; N(k) in the header)\n",
+                md_table(['variant', *[f"{k} (N = {t['N']})" for k, t in zip(steps, _traces(runs, vs[0], m)[0]['trace'])]],
+                         [[DIAGNOSIS_LABELS[v], *[pm(diagnosis_values(runs, v, m, sig[-1], step=k), 3) for k in steps]] for v in vs]), '']
+    return '\n'.join(out)
+
+def ict_diagnosis_figure(runs, path=None):
+    "Left: E|f - f*| of the EMA at sigma_max along training, per variant and mixture (mean over seeds); right: at the end, per level."
+    import matplotlib.pyplot as plt
+    ms = list(dict.fromkeys(r['mixture'] for r in runs))
+    fig, axs = plt.subplots(2, len(ms), figsize=(4.2 * len(ms), 6.4), squeeze=False)
+    for j, m in enumerate(ms):
+        for v in dict.fromkeys(r['variant'] for r in runs if r['mixture'] == m):
+            rs = _traces(runs, v, m); sig = rs[0]['sigmas']
+            steps = [t['step'] for t in rs[0]['trace']]
+            axs[0, j].plot(steps, [_mean(diagnosis_values(runs, v, m, sig[-1], step=k)) for k in steps], marker='.', label=DIAGNOSIS_LABELS[v])
+            axs[1, j].plot(sig, [_mean(diagnosis_values(runs, v, m, s)) for s in sig], marker='o', label=DIAGNOSIS_LABELS[v])
+        axs[0, j].set(title=MIXTURE_LABELS[m], xlabel='training step', ylabel=f'E‖f − f*‖ at σ = {sig[-1]:g}', yscale='log')
+        axs[1, j].set(xscale='log', yscale='log', xlabel='σ', ylabel='E‖f − f*‖ at the end')
+    axs[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    if path is not None: fig.savefig(path, dpi=110)
+    return fig
 
 # %% ../nbs/91_experiments.ipynb #x021
 @dataclass
