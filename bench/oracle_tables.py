@@ -1,8 +1,8 @@
-"""The oracle tables — Table 1 of the consistency-models paper, the iCT ablation and the CTM table, with the CD/CT ablation
-figure — on the three mixtures of `toy.MIXTURES`, each row over several seeds, every row scored by the same protocol
+"""The oracle tables — Table 1 of the consistency-models paper, the iCT ablation, ECT and the CTM table, with the CD/CT
+ablation figure — on the three mixtures of `toy.MIXTURES`, each row over several seeds, every row scored by the same protocol
 (`evaluate.OracleEval`: SW, MMD, exact density precision and mode coverage, error to f*). The rows and the runner live in
 the library (`experiments.ORACLE_ROWS`, `run_oracle_suite`); every job leaves a file under --work, so a rerun does only
-what is missing. Writes bench/results/oracle_tables.json and nbs/_oracle_table1.md, _oracle_ict.md, _oracle_ctm.md,
+what is missing. Writes bench/results/oracle_tables.json and nbs/_oracle_table1.md, _oracle_ict.md, _oracle_ect.md, _oracle_ctm.md,
 _oracle_summary.md, _oracle_ablations.png under --root (a table's file only when the run holds rows of it); --render rewrites
 the markdown from the stored file without touching it. A run keeps the stored file's rows that --work lacks (a run of some
 keys on a fresh machine adds to the tables instead of replacing them), and names the run that made them; carry --work
@@ -19,7 +19,7 @@ from consistency_edu.experiments import (PROVENANCE, ORACLE_ROWS, MIXTURE_LABELS
                                          ICT_CHANGES, effects_md, row_values)
 
 ROOT = Path(__file__).resolve().parents[1]
-SUMMARY = ('cd-heun-l2', 'cd-random', 'ct', 'ict-6', 'ctm-dsm', 'ctm-fixed')
+SUMMARY = ('cd-heun-l2', 'cd-random', 'ct', 'ict-6', 'ect', 'ctm-dsm', 'ctm-fixed')
 
 def has(res, table, m=None):
     "Does `res` hold rows of `table` (on mixture `m`)? A run of some keys renders only their tables."
@@ -78,6 +78,11 @@ def main():
     if has(res, 'ict'):
         (root/'nbs'/'_oracle_ict.md').write_text(head + "Each row adds one of iCT's techniques to the row above, then two variations of iCT.\n\n"
                                                    + sections(res, 'ict', lambda r, m: oracle_table_md(r, 'ict', m)) + '\n' + ict_effects(res))
+    if has(res, 'ect'):
+        ref = [k for k in ('ect', 'ect-random', 'ict-6', 'ct', 'cd-heun-l2') if any(r['key'] == k for r in res['rows'])]
+        (root/'nbs'/'_oracle_ect.md').write_text(head + "ECT from the teacher's weights and from random weights; beside them, in one line per mixture, iCT and CT "
+                                                  "(trained from data, from random weights) and CD (distilled from the teacher).\n\n"
+                                                  + oracle_summary_md(res, ref) + '\n\n' + sections(res, 'ect', lambda r, m: oracle_table_md(r, 'ect', m)) + '\n')
     if has(res, 'ctm'):
         (root/'nbs'/'_oracle_ctm.md').write_text(head + sections(res, 'ctm', lambda r, m: oracle_table_md(r, 'ctm', m) + '\n\n' + ctm_table_md(r, m)) + '\n')
     (root/'nbs'/'_oracle_summary.md').write_text(head + oracle_summary_md(res, [k for k in SUMMARY if any(r['key'] == k for r in res['rows'])]) + '\n')

@@ -50,7 +50,7 @@ def main(argv=None):
     t = sub.add_parser('train', help='train a method of the registry on a data set')
     t.add_argument('--method', required=True, choices=tuple(METHODS))
     t.add_argument('--data', default='oracle', help='oracle, moons, swissroll, checkerboard, digits, mnist5k (5,000 real MNIST digits, offline), mnist or cifar10')
-    t.add_argument('--teacher', default=None, help="cd only: a model.pt trained with --method edm, or 'exact' on the oracle")
+    t.add_argument('--teacher', default=None, help="cd, ctm, ect: a model.pt trained with --method edm (cd on the oracle: also 'exact')")
     t.add_argument('--root', default=None, help='folder of the MNIST/CIFAR-10 files'); t.add_argument('--download', action='store_true')
     t.add_argument('--steps', type=COUNT, default=3000); t.add_argument('--bs', type=COUNT, default=None); t.add_argument('--lr', type=POS, default=None)
     t.add_argument('--out', default='runs/model'); t.add_argument('--device', default=None)

@@ -26,6 +26,7 @@ from .consistency import ConsistencyModel, ExactConsistencyFunction, cm_sigmas
 from .cd import CDLoss
 from .ct import CTLoss
 from .ict import ICTLoss
+from .ect import ECTLoss
 from .ctm import CTMModel, CTMLoss, CTMAsConsistency, CTMAsDenoiser, ExactTrajectoryFunction, ctm_grid, sample_gamma
 from .evaluate import NFES, OracleEval, sample_at_nfe, sample_consistency, two_step, md_table
 from .lcm import alphas_cumprod, LCMModel, LCDLoss, sample_lcm, lcm_timesteps
@@ -350,6 +351,12 @@ def _ctm(**kw):
         return m, CTMLoss(m, teacher=None if kw.get('free') else teacher, N=18, **{k: v for k, v in ctm_kw.items() if k != 'free'}), _SLOW_EMA, True
     return build
 
+def _ect(init=True, dropout=0., **kw):
+    def build(gm, teacher, steps):
+        m = _cm(gm, dropout=dropout)
+        return (_from(m, teacher) if init else m), ECTLoss(m, K=steps, **kw), _SLOW_EMA, True
+    return build
+
 ORACLE_ROWS = {
     'cd-heun-l2': OracleRow('table1', 'CD · trained teacher · Heun · L2', _cd()),
     'cd-random': OracleRow('table1', 'CD · trained teacher · Heun · L2, random initialisation', _cd(init=False)),
@@ -359,6 +366,8 @@ ORACLE_ROWS = {
     'cd-exact': OracleRow('table1', 'CD · exact teacher · Heun · L2', _cd(exact=True)),
     'ct': OracleRow('table1', 'CT · L2 (adaptive N, μ)', _ct()),
     **{f'ict-{i}': OracleRow('ict', name, _ict(lkw, nkw)) for i, (name, lkw, nkw) in enumerate(ict_ablation_rows(160))},
+    'ect': OracleRow('ect', 'ECT, from the teacher', _ect()),
+    'ect-random': OracleRow('ect', 'ECT, from random weights', _ect(init=False)),
     'ctm-dsm': OracleRow('ctm', 'CTM + DSM', _ctm()),
     'ctm-gan': OracleRow('ctm', 'CTM + DSM + GAN', _ctm(gan=True), mixtures=('oracle', 'grid25')),
     'ctm-free': OracleRow('ctm', 'CTM + DSM, teacher-free', _ctm(free=True)),

@@ -19,6 +19,7 @@ from .consistency import ConsistencyModel, cm_sigmas
 from .cd import CDLoss
 from .ct import CTLoss
 from .ict import ICTLoss
+from .ect import ECTLoss
 from .ctm import CTMModel, CTMLoss, CTMAsConsistency, sample_gamma
 from .latent import LatentLCM, train_latent_lcm
 from .lcm_lora import train_latent_lcm_lora, with_loras
@@ -29,7 +30,7 @@ __all__ = ['TOY_LEVELS', 'METHODS', 'DEMO_METHODS', 'DEMO_KW', 'DEMO_FIT', 'CTM_
            'train_method', 'save_model', 'load_model', 'sample_model', 'save_samples', 'train_model', 'demo']
 
 # %% ../nbs/90_recipes.ipynb #c005
-TOY_LEVELS = {'cd': 18, 'ct': 41, 'ict': 161, 'ctm': 18}   # the (final) number of levels each method uses on 2-D data
+TOY_LEVELS = {'cd': 18, 'ct': 41, 'ict': 161, 'ctm': 18, 'ect': 41}   # the (final) number of levels each method uses on 2-D data (ECT: its τ-search grid)
 
 @dataclass
 class Recipe:
@@ -62,6 +63,7 @@ def _cd(model, steps, teacher, toy, **kw): return CDLoss(model, teacher, **{'N':
 def _ct(model, steps, teacher, toy, **kw): return CTLoss(model, K=steps, **{'s0': 2, 's1': TOY_LEVELS['ct'] - 1 if toy else 150, 'mu0': 0.9, **kw})
 def _ict(model, steps, teacher, toy, **kw): return ICTLoss(model, K=steps, **{'s0': 10, 's1': TOY_LEVELS['ict'] - 1 if toy else 1280, **kw})
 def _ctm(model, steps, teacher, toy, **kw): return CTMLoss(model, teacher=teacher, **{'N': TOY_LEVELS['ctm'], **kw})
+def _ect(model, steps, teacher, toy, **kw): return ECTLoss(model, K=steps, **kw)   # the teacher only gives the starting weights
 
 METHODS = {
     'edm': Recipe('EDM', Denoiser, _edm, fit={'schedule': 'cosine'}, sample=_heun),
@@ -71,6 +73,8 @@ METHODS = {
     'ict': Recipe('iCT', ConsistencyModel, _ict, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, dropout=0.1, sample_ema=True),
     'ctm': Recipe('CTM', CTMModel, _ctm, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, needs_teacher=True, sample_ema=True,
                   n_extra=1, sample=_gamma, as_consistency=CTMAsConsistency, init_from_teacher=True),
+    'ect': Recipe('ECT', ConsistencyModel, _ect, fit={'ema_decay': 0.999, 'schedule': 'cosine'}, needs_teacher=True, init_from_teacher=True,
+                  sample_ema=True),
     'lcm': Recipe('LCM', None, None, pipeline=train_latent_lcm, build=LatentLCM, options=('ae_steps', 'teacher_steps'), nfe=4),
     'lcm-lora': Recipe('LCM-LoRA', None, None, pipeline=train_latent_lcm_lora, build=LatentLCM, options=('ae_steps', 'teacher_steps', 'rank', 'w'),
                        nfe=4, samples_as='lcm'),
@@ -157,9 +161,10 @@ def save_samples(x:torch.Tensor, out):
     return out.with_suffix('.pt'), out.with_suffix('.png')
 
 # %% ../nbs/90_recipes.ipynb #c014
-def _teacher(teacher, data, device):
-    if teacher is None: raise ValueError("`teacher` is required for method='cd': a model.pt trained with method='edm' (or 'exact' on the oracle)")
+def _teacher(teacher, data, device, method='cd'):
+    if teacher is None: raise ValueError(f"`teacher` is required for method={method!r}: a model.pt trained with method='edm'" + (" (or 'exact' on the oracle)" if method == 'cd' else ''))
     if isinstance(teacher, str) and teacher == 'exact':
+        if method != 'cd': raise ValueError(f"teacher='exact' is for method='cd' only: method={method!r} starts from the teacher's weights, and the exact denoiser has none")
         if data != 'oracle': raise ValueError("teacher='exact' exists only for data='oracle'")
         return oracle_mixture()
     if isinstance(teacher, (str, Path)): return load_model(teacher, device)[0].requires_grad_(False)
@@ -184,7 +189,7 @@ def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000,
     if bs is None: bs = 512 if toy else 128
     if lr is None: lr = 2e-3 if method == 'edm' and toy else 1e-3 if toy else 2e-4
     if bs < 1 or lr <= 0: raise ValueError(f"need `bs` >= 1 and `lr` > 0, got bs={bs}, lr={lr}")
-    if r.needs_teacher: teacher = _teacher(teacher, data, device)
+    if r.needs_teacher: teacher = _teacher(teacher, data, device, method)
     model, _ = train_method(method, x, shape, steps, teacher=teacher, device=device, progress=progress, seed=seed, bs=bs, lr=lr,
                             checkpoint=out/'train.pt', resume=resume, **fit_kw)
     save_model(out/'model.pt', model, method, shape, data)

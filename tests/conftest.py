@@ -9,7 +9,7 @@ import os
 
 # seconds per notebook in bench/test_time.py's run on two cores (2026-12-04, 306 s in all before this order)
 MEASURED = {'17_latent': 129, '91_experiments': 60, '15_ctm': 58, '06_edm': 46, '07_train': 36, '90_recipes': 30, '11_cd': 30,
-            '16_lcm': 28, '13_ict': 24, '10_evaluate': 19, '08_metrics': 18, '09_consistency': 16, '14_ict_prop1': 14, '12_ct': 12,
+            '16_lcm': 28, '13_ict': 24, '10_evaluate': 19, '08_metrics': 18, '09_consistency': 16, '14_ict_prop1': 14, '14b_ect': 6, '12_ct': 12,
             '03_toy': 8, '92_cli': 6, '19_lcm_lora': 5, '04_pf_ode': 5, '01_sde': 2}
 
 
