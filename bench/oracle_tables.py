@@ -79,8 +79,8 @@ def main():
         (root/'nbs'/'_oracle_ict.md').write_text(head + "Each row adds one of iCT's techniques to the row above, then two variations of iCT.\n\n"
                                                    + sections(res, 'ict', lambda r, m: oracle_table_md(r, 'ict', m)) + '\n' + ict_effects(res))
     if has(res, 'ect'):
-        ref = [k for k in ('ect', 'ect-random', 'ict-6', 'ct', 'cd-heun-l2') if any(r['key'] == k for r in res['rows'])]
-        (root/'nbs'/'_oracle_ect.md').write_text(head + "ECT from the teacher's weights and from random weights; beside them, in one line per mixture, iCT and CT "
+        ref = [k for k in ('ect', 'ect-paper', 'ect-random', 'ict-6', 'ict-3', 'ct', 'cd-heun-l2') if any(r['key'] == k for r in res['rows'])]
+        (root/'nbs'/'_oracle_ect.md').write_text(head + "ECT from the teacher's weights (with the settings for 2-D data and with the paper's) and from random weights; beside them, in one line per mixture, iCT, iCT's curriculum row and CT "
                                                   "(trained from data, from random weights) and CD (distilled from the teacher).\n\n"
                                                   + oracle_summary_md(res, ref) + '\n\n' + sections(res, 'ect', lambda r, m: oracle_table_md(r, 'ect', m)) + '\n')
     if has(res, 'ctm'):

@@ -9,7 +9,7 @@ import torch
 from torch import nn, Tensor
 from .core import append_dims, check_tensor, randn_like, sigma_range
 from .nets import same_dropout
-from .consistency import ConsistencyMethod, DISTANCES, cm_sigmas, distance
+from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, distance
 
 # %% auto #0
 __all__ = ['ect_r', 'ect_loss', 'ECTLoss']
@@ -24,9 +24,10 @@ def ect_r(t:Tensor, stage:int, q:float=2., k:float=8., b:float=1.) -> Tensor:
 
 # %% ../nbs/14b_ect.ipynb #e012
 def ect_loss(model:nn.Module, x0:Tensor, stage:int, target:nn.Module|None=None, P_mean:float=-1.1, P_std:float=2.0,
-             q:float=2., k:float=8., b:float=1., metric:str='pseudo_huber', c:float|None=None, lpips=None, generator=None, **cond):
-    "ECT's loss, one value per sample: ln t ~ N(P_mean, P_std^2), r = ect_r(t, stage), one noise; d(f(x_t, t), f_target(x_r, r)) / (t - r), the target x_r itself where r < sigma_min."
-    check_tensor(x0, 'x0', min_ndim=2)
+             q:float=2., k:float=8., b:float=1., metric:str='pseudo_huber', c:float|None=None, lpips=None, generator=None,
+             weighting:str='icm', **cond):
+    "ECT's loss, one value per sample: ln t ~ N(P_mean, P_std^2), r = ect_r(t, stage), one noise; d(f(x_t, t), f_target(x_r, r)) / (t - r) ('uniform': no weight), the target x_r itself where r < sigma_min."
+    check_tensor(x0, 'x0', min_ndim=2); check_loss_options(metric, weighting)
     lo, hi = sigma_range(model)
     t = (P_mean + P_std * torch.randn(x0.shape[0], generator=generator, device=x0.device, dtype=x0.dtype)).exp().clamp(lo, hi)
     r = ect_r(t, stage, q, k, b)
@@ -39,20 +40,21 @@ def ect_loss(model:nn.Module, x0:Tensor, stage:int, target:nn.Module|None=None, 
         online = model(x0 + append_dims(t, x0.ndim) * z, t, **cond)
         with torch.no_grad(): tgt = tgt_model.train(model.training)(x0 + append_dims(r_eval, x0.ndim) * z, r_eval, **cond)
     tgt = torch.where(append_dims(inside, x0.ndim), tgt, x_r)
-    return distance(online, tgt, metric, c, lpips) / (t - r)
+    d = distance(online, tgt, metric, c, lpips)
+    return d / (t - r) if weighting == 'icm' else d
 
 class ECTLoss(ConsistencyMethod):
     "Easy consistency tuning (Geng et al. 2024): consistency training from a diffusion model's weights, the gap t - r shrinking over `stages` equal stages of K steps."
     def __init__(self, model:nn.Module, K:int, stages:int=8, P_mean:float=-1.1, P_std:float=2.0, q:float=2., k:float=8., b:float=1.,
-                 metric:str='pseudo_huber', c:float|None=None, lpips=None, n_levels:int=41):
+                 metric:str='pseudo_huber', weighting:str='icm', c:float|None=None, lpips=None, n_levels:int=41):
         if K < 1: raise ValueError(f"`K` must be >= 1, got {K}")
         if stages < 1: raise ValueError(f"`stages` must be >= 1, got {stages}")
         if P_std <= 0: raise ValueError(f"`P_std` must be > 0, got {P_std}")
-        if metric not in DISTANCES: raise ValueError(f"`metric` must be one of {DISTANCES}, got {metric!r}")
+        check_loss_options(metric, weighting)
         if n_levels < 2: raise ValueError(f"`n_levels` must be >= 2, got {n_levels}")
         ect_r(torch.ones(1), 0, q, k, b)                         # validates q
         self.K, self.stages, self.P, self.qkb = K, stages, (P_mean, P_std), (q, k, b)
-        self.metric, self.c, self.lpips, self.n_levels = metric, c, lpips, n_levels
+        self.metric, self.weighting, self.c, self.lpips, self.n_levels = metric, weighting, c, lpips, n_levels
         lo, hi = sigma_range(model)
         self.grid = dict(sigma_min=lo, sigma_max=hi)
         self.target = None                                       # no target network: theta^- = stopgrad(theta)
@@ -60,4 +62,5 @@ class ECTLoss(ConsistencyMethod):
     def stage(self, k:int) -> int: return min(self.stages - 1, min(k, self.K) * self.stages // self.K)
     def levels(self, k:int): return cm_sigmas(self.n_levels, **self.grid)
     def loss(self, model:nn.Module, x0:Tensor, generator=None, **cond):
-        return ect_loss(model, x0, self.stage(self.k), self.target_model(model), *self.P, *self.qkb, self.metric, self.c, self.lpips, generator, **cond)
+        return ect_loss(model, x0, self.stage(self.k), self.target_model(model), *self.P, *self.qkb, self.metric, self.c, self.lpips, generator,
+                        self.weighting, **cond)

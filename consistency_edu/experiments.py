@@ -36,20 +36,20 @@ from .lcm_lora import train_lcm_lora, train_style_lora
 from .recipes import train_method, save_model, load_model
 
 # %% auto #0
-__all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ORACLE_ROWS', 'GAMMAS',
+__all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ECT_TOY', 'ORACLE_ROWS', 'GAMMAS',
            'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIAG_SIGMAS', 'ICT_DIAGNOSIS',
            'DIAGNOSIS_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'MNIST_TAUS', 'MNIST_CFG', 'device_name',
            'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line', 'same_settings',
            'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm', 'separated',
            'train_classifier', 'train_digits_classifier', 'train_mnist5k_classifier', 'save_digits_classifier',
            'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet', 'step_method',
-           'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'run_oracle_row',
-           'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios', 'oracle_table_md',
-           'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'effect', 'effects_md', 'FErrorBands',
-           'ict_trace', 'run_ict_diagnosis', 'diagnosis_values', 'ict_diagnosis_md', 'ict_diagnosis_figure',
-           'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite', 'digits_table_md',
-           'digits_teacher_md', 'fast_fit', 'timed_sample', 'mnist_teacher', 'mnist_teacher_rows', 'mnist_cd_rows',
-           'mnist_cd', 'run_mnist_suite', 'mnist_table_md', 'latent_lcm_rows', 'lcm_lora_experiment',
+           'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'train_oracle_row',
+           'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios',
+           'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'effect',
+           'effects_md', 'FErrorBands', 'ict_trace', 'run_ict_diagnosis', 'diagnosis_values', 'ict_diagnosis_md',
+           'ict_diagnosis_figure', 'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite',
+           'digits_table_md', 'digits_teacher_md', 'fast_fit', 'timed_sample', 'mnist_teacher', 'mnist_teacher_rows',
+           'mnist_cd_rows', 'mnist_cd', 'run_mnist_suite', 'mnist_table_md', 'latent_lcm_rows', 'lcm_lora_experiment',
            'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
@@ -351,6 +351,8 @@ def _ctm(**kw):
         return m, CTMLoss(m, teacher=None if kw.get('free') else teacher, N=18, **{k: v for k, v in ctm_kw.items() if k != 'free'}), _SLOW_EMA, True
     return build
 
+ECT_TOY = dict(weighting='uniform', P_mean=0.)   # ECT's settings for 2-D data (the recipe's): see notebook 14b
+
 def _ect(init=True, dropout=0., **kw):
     def build(gm, teacher, steps):
         m = _cm(gm, dropout=dropout)
@@ -366,8 +368,9 @@ ORACLE_ROWS = {
     'cd-exact': OracleRow('table1', 'CD · exact teacher · Heun · L2', _cd(exact=True)),
     'ct': OracleRow('table1', 'CT · L2 (adaptive N, μ)', _ct()),
     **{f'ict-{i}': OracleRow('ict', name, _ict(lkw, nkw)) for i, (name, lkw, nkw) in enumerate(ict_ablation_rows(160))},
-    'ect': OracleRow('ect', 'ECT, from the teacher', _ect()),
-    'ect-random': OracleRow('ect', 'ECT, from random weights', _ect(init=False)),
+    'ect-paper': OracleRow('ect', "ECT from the teacher, the paper's settings (weight 1/(t − r), P_mean = −1.1)", _ect()),
+    'ect': OracleRow('ect', 'ECT from the teacher, no weight, P_mean = 0', _ect(**ECT_TOY)),
+    'ect-random': OracleRow('ect', 'ECT from random weights, no weight, P_mean = 0', _ect(init=False, **ECT_TOY)),
     'ctm-dsm': OracleRow('ctm', 'CTM + DSM', _ctm()),
     'ctm-gan': OracleRow('ctm', 'CTM + DSM + GAN', _ctm(gan=True), mixtures=('oracle', 'grid25')),
     'ctm-free': OracleRow('ctm', 'CTM + DSM, teacher-free', _ctm(free=True)),
@@ -412,15 +415,21 @@ def teacher_rows(gm, teacher, ev, nfes=(10, 18, 35, 79)):
     return [{'model': name, 'sampler': s, 'nfe': nfe, 'actual_nfe': (r := sample_at_nfe(model, s, nfe, ev.z))[1], **ev.score_samples(r[0])}
             for name, model in (('exact D*', gm), ('EDM teacher', teacher)) for s in ('euler', 'heun', 'ddim') for nfe in nfes]
 
-def run_oracle_row(key:str, ev, teacher, seed:int=0, steps:int=3000, device='cpu'):
-    "Train row `key` of ORACLE_ROWS on `ev`'s mixture with this seed and score it: a dict with every metric (suffix 1, 2: steps)."
+def train_oracle_row(key:str, gm, teacher, seed:int=0, steps:int=3000, device='cpu'):
+    "Train row `key` of ORACLE_ROWS on mixture `gm` with this seed as the tables do: (the model it samples from, its method object, fit's result)."
     if key not in ORACLE_ROWS: raise ValueError(f"`key` must be one of {tuple(ORACLE_ROWS)}, got {key!r}")
-    row, gm = ORACLE_ROWS[key], ev.gm
+    row = ORACLE_ROWS[key]
     steps = max(1, round(row.share * steps))
     torch.manual_seed(seed)
     model, loss, fit_kw, use_ema = row.build(gm, teacher, steps)
     r = fit(model, loss, gm.sample, steps=steps, bs=512, lr=1e-3, warmup=100, device=device, seed=seed, progress=False, **fit_kw)
-    m = (r.ema if use_ema else model).eval()
+    return (r.ema if use_ema else model).eval(), loss, r
+
+def run_oracle_row(key:str, ev, teacher, seed:int=0, steps:int=3000, device='cpu'):
+    "Train row `key` of ORACLE_ROWS on `ev`'s mixture with this seed and score it: a dict with every metric (suffix 1, 2: steps)."
+    if key not in ORACLE_ROWS: raise ValueError(f"`key` must be one of {tuple(ORACLE_ROWS)}, got {key!r}")
+    m, loss, r = train_oracle_row(key, ev.gm, teacher, seed, steps, device)
+    row, steps = ORACLE_ROWS[key], r.step
     ctm = isinstance(m, CTMModel)
     levels = cm_sigmas(18) if ctm else loss.levels(loss.k)
     out = {'key': key, 'table': row.table, 'name': row.name, 'seed': seed, 'steps': steps,

@@ -63,7 +63,8 @@ def _cd(model, steps, teacher, toy, **kw): return CDLoss(model, teacher, **{'N':
 def _ct(model, steps, teacher, toy, **kw): return CTLoss(model, K=steps, **{'s0': 2, 's1': TOY_LEVELS['ct'] - 1 if toy else 150, 'mu0': 0.9, **kw})
 def _ict(model, steps, teacher, toy, **kw): return ICTLoss(model, K=steps, **{'s0': 10, 's1': TOY_LEVELS['ict'] - 1 if toy else 1280, **kw})
 def _ctm(model, steps, teacher, toy, **kw): return CTMLoss(model, teacher=teacher, **{'N': TOY_LEVELS['ctm'], **kw})
-def _ect(model, steps, teacher, toy, **kw): return ECTLoss(model, K=steps, **kw)   # the teacher only gives the starting weights
+def _ect(model, steps, teacher, toy, **kw):   # the teacher only gives the starting weights; on 2-D data no 1/(t - r) weight and P_mean = 0 (notebook 14b)
+    return ECTLoss(model, K=steps, **{**({'weighting': 'uniform', 'P_mean': 0.} if toy else {}), **kw})
 
 METHODS = {
     'edm': Recipe('EDM', Denoiser, _edm, fit={'schedule': 'cosine'}, sample=_heun),
