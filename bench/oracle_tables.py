@@ -69,7 +69,7 @@ def main():
     earlier = ''.join(f" Rows kept from an earlier run: {provenance_line(e)}" for e in stored.get('earlier', []))
     head = (f"{provenance_line(stored)}{earlier} Every row: MLP 128×3, batch 512, {args['steps']} steps unless it says "
             f"otherwise, {len(seeds)} seeds ({', '.join(map(str, seeds))}), each against the EDM teacher of its seed ({args['teacher_steps']} steps); "
-            f"CD and CTM start from the teacher's weights. {args['n']} samples per cell against a fixed test set; two-step τ by greedy search "
+            f"CD, CTM and ECT start from the teacher's weights (one ECT row from random ones). {args['n']} samples per cell against a fixed test set; two-step τ by greedy search "
             "over the training levels on a separate validation set. Cells: mean ± std over seeds. Precision and coverage: higher is better.\n\n")
     if has(res, 'table1'):
         (root/'nbs'/'_oracle_table1.md').write_text(head + '**Teachers** (SW / precision / coverage, means over seeds)\n\n'

@@ -622,7 +622,7 @@ ICT_DIAGNOSIS = {'ict': ({}, {}), 'ict-uniform': ({'weighting': 'uniform'}, {}),
 DIAGNOSIS_LABELS = {'ict': 'iCT', 'ict-uniform': 'iCT without the 1/Δσ weight', 'ict-constant-lr': 'iCT at a constant learning rate'}
 
 class FErrorBands:
-    "`E|f(x0 + sigma z, sigma) - f*(x0 + sigma z, sigma)|` at each of `sigmas`, over `n` fixed points and noises of mixture `gm` (f* computed once)."
+    "`E|f(x0 + sigma z, sigma) - f*(x0 + sigma z, sigma)|` at each of `sigmas`, over `n` fixed points and noises of mixture `gm` (`f*` computed once)."
     def __init__(self, gm, sigmas=DIAG_SIGMAS, n:int=1000, seed:int=21):
         if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
         self.sigmas = tuple(float(s) for s in sigmas)
@@ -640,7 +640,7 @@ class FErrorBands:
         return out
 
 def ict_trace(mixture:str, variant:str='ict', seed:int=0, steps:int=3000, every:int=250, device='cpu', n:int=1000):
-    "Train the iCT row of the ablation (`variant` of ICT_DIAGNOSIS) on `mixture` as the oracle suite does; every `every` steps, E|f - f*| per level of the EMA and the online net, the loss and N(k)."
+    "Train the iCT row of the ablation (`variant` of ICT_DIAGNOSIS) on `mixture` as the oracle suite does; every `every` steps, `E|f - f*|` per level of the EMA and the online net, the loss and N(k)."
     if variant not in ICT_DIAGNOSIS: raise ValueError(f"`variant` must be one of {tuple(ICT_DIAGNOSIS)}, got {variant!r}")
     if mixture not in MIXTURES: raise ValueError(f"`mixture` must be one of {tuple(MIXTURES)}, got {mixture!r}")
     _, lkw, nkw = ict_ablation_rows(160)[6]
@@ -677,14 +677,14 @@ def run_ict_diagnosis(out, mixtures=tuple(MIXTURES), variants=tuple(ICT_DIAGNOSI
 def _traces(runs, variant, mixture): return [r for r in runs if r['variant'] == variant and r['mixture'] == mixture]
 
 def diagnosis_values(runs, variant:str, mixture:str, sigma:float, net:str='ema', step:int|None=None):
-    "The per-seed E|f - f*| at `sigma` of one variant on one mixture, at training step `step` (default: the end)."
+    "The per-seed `E|f - f*|` at `sigma` of one variant on one mixture, at training step `step` (default: the end)."
     rs = _traces(runs, variant, mixture)
     if not rs: raise ValueError(f"no traces of {variant!r} on {mixture!r}")
     pick = lambda r: r['trace'][-1] if step is None else next(t for t in r['trace'] if t['step'] == step)
     return [pick(r)[net][f'{sigma:g}'] for r in rs]
 
 def ict_diagnosis_md(runs):
-    "Per mixture: each variant's E|f - f*| of the EMA at every level at the end (mean ± sd over seeds), and the error at sigma_max along training."
+    "Per mixture: each variant's `E|f - f*|` of the EMA at every level at the end (mean ± sd over seeds), and the error at sigma_max along training."
     out = []
     for m in dict.fromkeys(r['mixture'] for r in runs):
         vs = list(dict.fromkeys(r['variant'] for r in runs if r['mixture'] == m))
@@ -697,7 +697,7 @@ def ict_diagnosis_md(runs):
     return '\n'.join(out)
 
 def ict_diagnosis_figure(runs, path=None):
-    "Left: E|f - f*| of the EMA at sigma_max along training, per variant and mixture (mean over seeds); right: at the end, per level."
+    "Left: `E|f - f*|` of the EMA at sigma_max along training, per variant and mixture (mean over seeds); right: at the end, per level."
     import matplotlib.pyplot as plt
     ms = list(dict.fromkeys(r['mixture'] for r in runs))
     fig, axs = plt.subplots(2, len(ms), figsize=(4.2 * len(ms), 6.4), squeeze=False)
