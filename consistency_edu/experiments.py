@@ -658,18 +658,18 @@ def ict_trace(mixture:str, variant:str='ict', seed:int=0, steps:int=3000, every:
             'trace': trace, 'seconds': r.seconds}
 
 def _trace_job(job:tuple):
-    "One trace of the diagnosis: (mixture, variant, seed, steps, every, folder) -> its file, written when done."
-    mixture, variant, seed, steps, every, out = job
+    "One trace of the diagnosis: (mixture, variant, seed, steps, every, folder, points) -> its file, written when done."
+    mixture, variant, seed, steps, every, out, n = job
     path = Path(out)/f'{variant}-{mixture}-{seed}.json'
-    write_json(path, ict_trace(mixture, variant, seed, steps, every))
+    write_json(path, ict_trace(mixture, variant, seed, steps, every, n=n))
     return f'{variant} · {mixture} · seed {seed}'
 
 def run_ict_diagnosis(out, mixtures=tuple(MIXTURES), variants=tuple(ICT_DIAGNOSIS), seeds=(0, 1, 2), steps:int=3000, every:int=250,
-                      workers:int=1, threads:int=1, progress:bool=True):
-    "Every (variant, mixture, seed) trace missing under `out`, a process each (`run_jobs`); then all of them, in that order."
+                      workers:int=1, threads:int=1, progress:bool=True, n:int=1000):
+    "Every (variant, mixture, seed) trace missing under `out` (`n` points per level), a process each (`run_jobs`); then all of them, in that order."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     keys = [(v, m, s) for v in variants for m in mixtures for s in seeds]
-    jobs = [(m, v, s, steps, every, str(out)) for v, m, s in keys if not (out/f'{v}-{m}-{s}.json').exists()]
+    jobs = [(m, v, s, steps, every, str(out), n) for v, m, s in keys if not (out/f'{v}-{m}-{s}.json').exists()]
     if jobs: run_jobs(_trace_job, jobs, workers, threads, progress=progress)
     return [json.loads((out/f'{v}-{m}-{s}.json').read_text()) for v, m, s in keys]
 
