@@ -30,7 +30,8 @@ def _method(name, model, teacher):
     from consistency_edu.ct import CTLoss
     from consistency_edu.ict import ICTLoss
     from consistency_edu.ctm import CTMLoss
-    return {'edm': lambda: (lambda m, xb, g: edm_loss(m, xb, generator=g)), 'cd': lambda: CDLoss(model, teacher, N=18),
+    from consistency_edu.ect import ECTLoss
+    return {'ect': lambda: ECTLoss(model, K=10 ** 6), 'edm': lambda: (lambda m, xb, g: edm_loss(m, xb, generator=g)), 'cd': lambda: CDLoss(model, teacher, N=18),
             'ct': lambda: CTLoss(model, K=10 ** 6), 'ict': lambda: ICTLoss(model, K=10 ** 6), 'ctm': lambda: CTMLoss(model, teacher, N=18)}[name]()
 
 
@@ -76,14 +77,16 @@ def test_graphed_teacher_inside_the_loss_is_replayed_not_re_recorded(monkeypatch
 
 
 @pytest.mark.parametrize('mode', [False, True, 'reduce-overhead'])
-@pytest.mark.parametrize('method', ['ct', 'ict'])
+@pytest.mark.parametrize('method', ['ct', 'ict', 'ect'])
 def test_pair_loss_shares_one_dropout_mask_in_every_mode(method, mode):
     """At t_lo = t_hi (and theta^- = theta) the pair loss is zero only if both passes see one dropout mask. Rewinding torch's
     generator did not reach the random state of a network under CUDA graphs; keyed dropout (`nets.same_dropout`) must hold
-    eagerly, compiled and under graphs, replayed step after step, for the target the method uses (iCT: the model, CT: its EMA)."""
+    eagerly, compiled and under graphs, replayed step after step, for the target the method uses (iCT, ECT: the model, CT: its
+    EMA). ECT draws its own levels, so for it the two passes run at one level inside `same_dropout`, as `ect_loss` runs them."""
     from consistency_edu.recipes import recipe, make_net
     from consistency_edu.consistency import consistency_pair_loss
     from consistency_edu.train import _compiled
+    from consistency_edu.nets import same_dropout
     torch.manual_seed(0)
     model = recipe(method).model(make_net(SHAPE, method, dropout=0.3)).cuda().train()
     with torch.no_grad():                                                         # no zero head: the output must depend on the mask
@@ -94,7 +97,9 @@ def test_pair_loss_shares_one_dropout_mask_in_every_mode(method, mode):
     x, t = torch.randn(32, *SHAPE, device='cuda'), torch.full((32,), 2., device='cuda')
     for step in range(5):                                                         # graphs are recorded on the first calls, replayed after
         torch.compiler.cudagraph_mark_step_begin()
-        pair = consistency_pair_loss(fwd, target, x, t, x, t).detach()
+        if method == 'ect':
+            with same_dropout(fwd, target): pair = (fwd(x, t) - target(x, t)).detach()
+        else: pair = consistency_pair_loss(fwd, target, x, t, x, t).detach()
         assert pair.abs().max().item() <= 1e-6, (method, mode, step, pair.abs().max().item())
     torch.compiler.cudagraph_mark_step_begin()
     a, b = fwd(x, t).detach().clone(), fwd(x, t).detach()
