@@ -8,8 +8,7 @@ import math
 import torch
 from torch import nn, Tensor
 from .core import append_dims, check_tensor, randn_like, sigma_range
-from .nets import same_dropout
-from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, distance
+from .consistency import ConsistencyMethod, check_loss_options, cm_sigmas, consistency_pair_loss
 
 # %% auto #0
 __all__ = ['ect_r', 'ect_loss', 'ECTLoss']
@@ -32,15 +31,11 @@ def ect_loss(model:nn.Module, x0:Tensor, stage:int, target:nn.Module|None=None, 
     t = (P_mean + P_std * torch.randn(x0.shape[0], generator=generator, device=x0.device, dtype=x0.dtype)).exp().clamp(lo, hi)
     r = ect_r(t, stage, q, k, b)
     z = randn_like(x0, generator)                                # one noise for both levels
-    inside = r >= lo                                             # below sigma_min f is the identity: the target is x_r (x0 at r = 0)
-    r_eval = torch.where(inside, r, torch.full_like(r, lo))
     x_r = x0 + append_dims(r, x0.ndim) * z
-    tgt_model = model if target is None else target
-    with same_dropout(model, tgt_model):                         # one key, one mask for both passes
-        online = model(x0 + append_dims(t, x0.ndim) * z, t, **cond)
-        with torch.no_grad(): tgt = tgt_model.train(model.training)(x0 + append_dims(r_eval, x0.ndim) * z, r_eval, **cond)
-    tgt = torch.where(append_dims(inside, x0.ndim), tgt, x_r)
-    d = distance(online, tgt, metric, c, lpips)
+    # the pair loss's two passes under one dropout key; below sigma_min f is the identity, so the target pass at sigma_min
+    # returns x_r itself (x0 at r = 0) to the last bit
+    d = consistency_pair_loss(model, model if target is None else target, x0 + append_dims(t, x0.ndim) * z, t, x_r, r.clamp_min(lo),
+                              metric, 'uniform', c, lpips, **cond)
     return d / (t - r) if weighting == 'icm' else d
 
 class ECTLoss(ConsistencyMethod):
