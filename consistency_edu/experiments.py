@@ -935,18 +935,19 @@ def run_mnist_suite(out, seeds=(0, 1, 2), workers:int=3, gpus=None, device='cuda
             'cd': [json.loads(p.read_text()) for p in sorted((out/'cd').glob('*.json'))]}
 
 def mnist_table_md(res:dict):
-    "The MNIST-5k table: the teacher's Heun per NFE, CD per step count (mean ± sd over seeds), FD over the teacher's Heun-35, the floor."
+    "The MNIST-5k table: the teacher's Heun per NFE, CD per step count (mean ± sd over seeds), FD over the teacher's Heun-35, training seconds (the teacher's, a student's), samples per second, the floor."
     t, cds = res['teacher'], res['cd']
     h35 = next(r['FD'] for r in t['rows'] if r['nfe'] == 35)
     body = [[f"EDM teacher · Heun, NFE {r['nfe']}", f"{r['FD']:.1f}", f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['FD'] / h35:.2f}×",
-             f"{r['samples_per_s']:,.0f}"] for r in t['rows']]
+             f"{t['seconds']:,.0f}", f"{r['samples_per_s']:,.0f}"] for r in t['rows']]
     for k in sorted({r['steps'] for c in cds for r in c['rows']}):
         per = [next(r for r in c['rows'] if r['steps'] == k) for c in cds]
         body.append([f"CD · {k} step{'s' * (k > 1)}", pm([r['FD'] for r in per], 1), pm([r['precision'] for r in per]), pm([r['recall'] for r in per]),
-                     pm([r['FD'] / h35 for r in per], 2, '×'), f"{mean_std([r['samples_per_s'] for r in per])[0]:,.0f}"])
+                     pm([r['FD'] / h35 for r in per], 2, '×'),
+                     pm([c['seconds'] for c in cds], 0), f"{mean_std([r['samples_per_s'] for r in per])[0]:,.0f}"])
     fl = t['floor']
-    body.append(['floor (test split against train)', f"{fl['FD']:.1f}", f"{fl['precision']:.3f}", f"{fl['recall']:.3f}", '', ''])
-    return md_table(['model · sampling', 'FD', 'precision', 'recall', 'FD / teacher Heun-35', 'samples/s'], body)
+    body.append(['floor (test split against train)', f"{fl['FD']:.1f}", f"{fl['precision']:.3f}", f"{fl['recall']:.3f}", '', '', ''])
+    return md_table(['model · sampling', 'FD', 'precision', 'recall', 'FD / teacher Heun-35', 'training s', 'samples/s'], body)
 
 # %% ../nbs/91_experiments.ipynb #x017
 @torch.no_grad()
