@@ -522,8 +522,9 @@ def row_values(res, key, mixture, metric):
     return [metric(r) if callable(metric) else r[metric] for r in rows]
 
 def row_ratios(res, key, mixture, metric='SW1', ref='SW'):
-    "Per-seed ratio of a row's `metric` to the same seed's EDM teacher under Heun at 35 NFE (`ref`)."
-    return row_values(res, key, mixture, lambda r: r[metric] / _teacher_at(res, mixture, r['seed'])[ref])
+    "Per-seed ratio of a row's `metric` (a key, or a function of the row) to the same seed's EDM teacher under Heun at 35 NFE (`ref`)."
+    get = metric if callable(metric) else (lambda r: r[metric])
+    return row_values(res, key, mixture, lambda r: get(r) / _teacher_at(res, mixture, r['seed'])[ref])
 
 def oracle_table_md(res, table:str, mixture:str):
     "One oracle table (`table` of ORACLE_ROWS) on one mixture: every metric as mean ± std over seeds, the teacher and the floors."
