@@ -15,12 +15,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from .core import SIGMA_MIN, SIGMA_MAX, default_device
-from .toy import (MIXTURES, ASSETS, DigitsClassifier, load_digits, digits_classifier, digits_features,
+from .toy import (MIXTURES, ASSETS, LabelledMixture, DigitsClassifier, load_digits, digits_classifier, digits_features,
                                  MnistClassifier, load_mnist5k, mnist5k_classifier, mnist5k_features)
 from .nets import MLP, UNet, init_from
 from .edm import Denoiser, edm_loss
 from .train import fit, train_step
-from .metrics import frechet_distance, precision_recall, LPIPS
+from .metrics import frechet_distance, precision_recall, sliced_wasserstein, LPIPS
 from .ode import sample_heun, get_sigmas_karras
 from .consistency import ConsistencyModel, ExactConsistencyFunction, cm_sigmas
 from .cd import CDLoss
@@ -29,7 +29,7 @@ from .ict import ICTLoss
 from .ect import ECTLoss
 from .ctm import CTMModel, CTMLoss, CTMAsConsistency, CTMAsDenoiser, ExactTrajectoryFunction, ctm_grid, sample_gamma
 from .evaluate import NFES, OracleEval, sample_at_nfe, sample_consistency, two_step, md_table
-from .lcm import alphas_cumprod, LCMModel, LCDLoss, sample_lcm, lcm_timesteps
+from .lcm import alphas_cumprod, vp_sigmas, ddim_step_vp, EpsFromDenoiser, LCMModel, LCDLoss, sample_lcm, lcm_timesteps
 from .latent import EpsNet, LatentLCM, sample_ddim_guided, train_autoencoder, train_latent_teacher, train_lcm
 from .lora import thick, ink, combine, count_params, lora_parameters
 from .lcm_lora import train_lcm_lora, train_style_lora
@@ -38,19 +38,21 @@ from .recipes import train_method, save_model, load_model
 # %% auto #0
 __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ECT_TOY', 'ORACLE_ROWS', 'GAMMAS',
            'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIAG_SIGMAS', 'ICT_DIAGNOSIS',
-           'DIAGNOSIS_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'MNIST_TAUS', 'MNIST_CFG', 'device_name',
-           'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result', 'provenance_line', 'same_settings',
-           'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm', 'separated',
-           'train_classifier', 'train_digits_classifier', 'train_mnist5k_classifier', 'save_digits_classifier',
-           'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet', 'step_method',
-           'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'train_oracle_row',
-           'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios',
-           'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'effect',
-           'effects_md', 'FErrorBands', 'ict_trace', 'run_ict_diagnosis', 'diagnosis_values', 'ict_diagnosis_md',
-           'ict_diagnosis_figure', 'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite',
-           'digits_table_md', 'digits_teacher_md', 'fast_fit', 'timed_sample', 'mnist_teacher', 'mnist_teacher_rows',
-           'mnist_cd_rows', 'mnist_cd', 'run_mnist_suite', 'mnist_table_md', 'latent_lcm_rows', 'lcm_lora_experiment',
-           'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md']
+           'DIAGNOSIS_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'MNIST_TAUS', 'MNIST_CFG', 'SKIP_KS',
+           'SKIP_WS', 'SKIP_CFG', 'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result',
+           'provenance_line', 'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup',
+           'mean_std', 'pm', 'separated', 'train_classifier', 'train_digits_classifier', 'train_mnist5k_classifier',
+           'save_digits_classifier', 'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet',
+           'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows',
+           'train_oracle_row', 'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values',
+           'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure',
+           'effect', 'effects_md', 'FErrorBands', 'ict_trace', 'run_ict_diagnosis', 'diagnosis_values',
+           'ict_diagnosis_md', 'ict_diagnosis_figure', 'DigitsRow', 'digits_unet', 'train_digits_teacher',
+           'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'fast_fit', 'timed_sample', 'mnist_teacher',
+           'mnist_teacher_rows', 'mnist_cd_rows', 'mnist_cd', 'run_mnist_suite', 'mnist_table_md', 'latent_lcm_rows',
+           'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md',
+           'labelled_mixture', 'guided_f_star_vp', 'lcd_fixed_point', 'lcm_skip_run', 'run_lcm_skip', 'skip_values',
+           'lcm_skip_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -1130,3 +1132,80 @@ def nfe_table_md(runs:list):
     out += [f"**Digits 8×8, {k}** (the shipped classifier's features, against the train split)\n\n" + table('digits', k, 1 if k == 'FD' else 2, f"{dfl[k]:.2f}")
             for k in ('FD', 'precision', 'recall')]
     return '\n\n'.join(out)
+
+# %% ../nbs/91_experiments.ipynb #364a887c
+SKIP_KS, SKIP_WS = (1, 5, 10, 20, 50), (0., 1., 3.)
+SKIP_CFG = dict(steps=2000, bs=512, lr=1e-3, n_data=20_000, n=400)
+
+def labelled_mixture(mixture:str):
+    "The mixture `mixture` of `toy.MIXTURES` with three classes on its modes: the course oracle's as in notebook 16, elsewhere mode i has class i mod 3."
+    if mixture not in MIXTURES: raise ValueError(f"`mixture` must be one of {tuple(MIXTURES)}, got {mixture!r}")
+    gm = MIXTURES[mixture]()
+    labels = [0, 1, 0, 1, 2] if mixture == 'oracle' else [i % 3 for i in range(gm.means.shape[0])]
+    return LabelledMixture(gm.means, gm.stds, gm.weights, labels=labels)
+
+def guided_f_star_vp(lm, z:Tensor, t:int, c, w:float, ac:Tensor):
+    "LCM's exact target in VP coordinates: the guided PF-ODE of `lm` from sigma_t to sigma_0, times sqrt(alpha_bar_0) (float64)."
+    sig = vp_sigmas(ac)
+    return ac[0].sqrt() * lm.guided_ode_endpoint(z.double() / ac[t].sqrt(), sig[t].item(), sig[0].item(), c, w)
+
+def lcd_fixed_point(lm, z:Tensor, c, w:float, k:int, ac:Tensor, t:int=999):
+    "LCD's fixed point at skipping step `k` from timestep `t`: the exact guided teacher's DDIM chain t -> t-k -> ... -> 0 (float64)."
+    if k < 1: raise ValueError(f"`k` (the skipping step) must be >= 1, got {k}")
+    eps, z, ts = EpsFromDenoiser(lambda x, s, **kw: lm.guided_denoise(x, s, c, w), ac), z.double(), list(range(t, 0, -k)) + [0]
+    full = lambda v: torch.full((z.shape[0],), v)
+    for hi, lo in zip(ts, ts[1:]): z = ddim_step_vp(eps(z, full(hi)), z, full(hi), full(lo), ac)
+    return z
+
+def lcm_skip_run(mixture:str, seed:int=0, ks=SKIP_KS, ws=SKIP_WS, **cfg):
+    "One (mixture, seed) of the skipping-step ablation: per k, the student's E|f - f*_w| and 4-step SW at t = 999 after the same budget, and the exact fixed point's error."
+    cfg = {**SKIP_CFG, **cfg}
+    lm, ac, t0 = labelled_mixture(mixture), alphas_cumprod(), time.time()
+    xd, yd = lm.sample_labelled(cfg['n_data'], generator=torch.Generator().manual_seed(1000 + seed))
+    z = torch.randn(cfg['n'], lm.dim, generator=torch.Generator().manual_seed(4))        # the same points for every seed
+    c, t = torch.full((cfg['n'],), 1), torch.full((cfg['n'],), 999)
+    target = {w: guided_f_star_vp(lm, z, 999, c, w, ac).float() for w in ws}
+    rows = {}
+    for k in ks:
+        torch.manual_seed(seed)
+        m = LCMModel(MLP(in_dim=lm.dim, hidden=128, depth=3, num_classes=lm.num_classes, n_extra=1), ac)
+        fit(m, LCDLoss(m, EpsFromDenoiser(lm, ac), k=k, w_range=(0., 4.)), (xd, yd), steps=cfg['steps'], bs=cfg['bs'], lr=cfg['lr'],
+            warmup=100, schedule='cosine', seed=seed, progress=False)
+        m.eval()
+        with torch.no_grad():
+            rows[str(k)] = {'f_err': {f'{w:g}': (m(z, t, c, w) - target[w]).norm(dim=1).mean().item() for w in ws},
+                            'SW4': {f'{w:g}': sliced_wasserstein(sample_lcm(m, z, lcm_timesteps(4), generator=torch.Generator().manual_seed(5),
+                                                                            class_labels=c, w=w), target[w]) for w in ws},
+                            'fixed_point': {f'{w:g}': (lcd_fixed_point(lm, z, c, w, k, ac).float() - target[w]).norm(dim=1).mean().item() for w in ws}}
+    return {'mixture': mixture, 'seed': seed, 'cfg': cfg, 'rows': rows, 'seconds': time.time() - t0}
+
+def _skip_job(job:tuple):
+    mixture, seed, out, ks, cfg = job
+    write_json(Path(out)/f'{mixture}-{seed}.json', lcm_skip_run(mixture, seed, ks, **cfg))
+    return f'skipping step · {mixture} · seed {seed}'
+
+def run_lcm_skip(out, mixtures=tuple(MIXTURES), seeds=(0, 1, 2), ks=SKIP_KS, workers:int=1, threads:int=1, progress:bool=True, **cfg):
+    "Every (mixture, seed) of the skipping-step ablation missing under `out`, a process each (`run_jobs`); then all of them, in that order."
+    for m in mixtures: labelled_mixture(m)
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    keys = [(m, s) for m in mixtures for s in seeds]
+    jobs = [(m, s, str(out), tuple(ks), cfg) for m, s in keys if not (out/f'{m}-{s}.json').exists()]
+    if jobs: run_jobs(_skip_job, jobs, workers, threads, progress=progress)
+    return [json.loads((out/f'{m}-{s}.json').read_text()) for m, s in keys]
+
+def skip_values(runs, mixture:str, k, col:str='f_err'):
+    "Per seed, the mean over w of column `col` ('f_err', 'SW4' or 'fixed_point') at skipping step `k` on `mixture`."
+    rs = [r for r in runs if r['mixture'] == mixture]
+    if not rs: raise ValueError(f"no runs on {mixture!r}")
+    return [_mean(list(r['rows'][str(k)][col].values())) for r in rs]
+
+def lcm_skip_md(runs):
+    "Per mixture, per k: E|f - f*_w| and 4-step SW (mean over w = 0, 1, 3; mean ± sd over seeds) and the exact fixed point's error."
+    out = []
+    for m in dict.fromkeys(r['mixture'] for r in runs):
+        ks = list(next(r for r in runs if r['mixture'] == m)['rows'])
+        out += [f"**{MIXTURE_LABELS[m]}**\n",
+                md_table(['k', 'E‖f_θ − f*_ω‖ at t = 999', 'SW at 4 steps', "E‖fixed point − f*_ω‖ (exact)"],
+                         [[k, pm(skip_values(runs, m, k), 3), pm(skip_values(runs, m, k, 'SW4'), 3), f"{_mean(skip_values(runs, m, k, 'fixed_point')):.4f}"]
+                          for k in ks]), '']
+    return '\n'.join(out)
