@@ -1158,7 +1158,7 @@ def lcd_fixed_point(lm, z:Tensor, c, w:float, k:int, ac:Tensor, t:int=999):
     return z
 
 def lcm_skip_run(mixture:str, seed:int=0, ks=SKIP_KS, ws=SKIP_WS, **cfg):
-    "One (mixture, seed) of the skipping-step ablation: per k, the student's E|f - f*_w| and 4-step SW at t = 999 after the same budget, and the exact fixed point's error."
+    "One (mixture, seed) of the skipping-step ablation: per k, the student's `E|f - f*_w|` and 4-step SW at t = 999 after the same budget, and the exact fixed point's error."
     cfg = {**SKIP_CFG, **cfg}
     lm, ac, t0 = labelled_mixture(mixture), alphas_cumprod(), time.time()
     xd, yd = lm.sample_labelled(cfg['n_data'], generator=torch.Generator().manual_seed(1000 + seed))
@@ -1200,7 +1200,7 @@ def skip_values(runs, mixture:str, k, col:str='f_err'):
     return [_mean(list(r['rows'][str(k)][col].values())) for r in rs]
 
 def lcm_skip_md(runs):
-    "Per mixture, per k: E|f - f*_w| and 4-step SW (mean over w = 0, 1, 3; mean ± sd over seeds) and the exact fixed point's error."
+    "Per mixture, per k: `E|f - f*_w|` and 4-step SW (mean over w = 0, 1, 3; mean ± sd over seeds) and the exact fixed point's error."
     out = []
     for m in dict.fromkeys(r['mixture'] for r in runs):
         ks = list(next(r for r in runs if r['mixture'] == m)['rows'])
