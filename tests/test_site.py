@@ -109,7 +109,7 @@ def test_site_rules_fail_on_bad_input():
 
 
 def test_site_rules_hold_on_the_sources():
-    """The same rules on the notebooks themselves (no rendering needed): the method modules show their code, docstrings render,
+    """The same rules on the notebooks themselves (no rendering needed): every module shows its code, docstrings render,
     no `.html` links, no process phrases; .ci/site.py checks the rendered pages too."""
     s = _site()
     problems = []
