@@ -106,6 +106,7 @@ def greedy_tau_search(model, z:Tensor, metric, taus, n_steps:int=2, sigma_max:fl
     lo, hi = sigma_range(model)
     sigma_min, sigma_max = lo if sigma_min is None else sigma_min, hi if sigma_max is None else sigma_max
     taus = sorted((float(t) for t in taus), reverse=True)
+    if not taus: raise ValueError("`taus` must hold at least one candidate level")
     if any(not sigma_min <= t <= sigma_max for t in taus): raise ValueError(f"every candidate tau must lie in [sigma_min, sigma_max] = [{sigma_min}, {sigma_max}]")
     if n_steps < 2: raise ValueError(f"`n_steps` must be >= 2 (one step has no tau to choose), got {n_steps}")
     chosen, scores = [], []

@@ -186,6 +186,8 @@ class CTMLoss(ConsistencyMethod):
         if teacher is not None and not callable(teacher): raise TypeError(f"`teacher` must be a denoiser or None (teacher-free), got {type(teacher).__name__}")
         if not (dsm in (None, 'adaptive') or (isinstance(dsm, (int, float)) and dsm >= 0)): raise ValueError(f"`dsm` must be 'adaptive', a weight >= 0 or None, got {dsm!r}")
         if gan_start < 0: raise ValueError(f"`gan_start` (the step the discriminator starts at) must be >= 0, got {gan_start}")
+        if N < 2: raise ValueError(f"`N` (levels of the CTM grid) must be >= 2, got {N}")
+        if not 0 <= mu < 1: raise ValueError(f"`mu` (the target EMA rate) must be in [0, 1), got {mu}")
         ctm_max_k(N, max_k)                                    # a bad cap fails here, not at the first step
         self.teacher, self.N, self.max_k, self.mu0, self.metric, self.dsm, self.c, self.lpips = teacher, N, max_k, mu, metric, dsm, c, lpips
         lo, hi = sigma_range(model)

@@ -17,13 +17,17 @@ __all__ = ['sliced_wasserstein', 'mmd', 'metric_floor', 'density_threshold', 'de
            'precision_recall', 'frechet_distance', 'LPIPS']
 
 # %% ../nbs/08_metrics.ipynb #c005
-def _pair(x, y):
-    check_tensor(x, 'x', ndim=2); check_tensor(y, 'y', ndim=2)
-    if x.shape[1] != y.shape[1]: raise ValueError(f"`x` and `y` must have the same dimension, got {x.shape[1]} and {y.shape[1]}")
+def _pair(x, y, names=('x', 'y'), min_n:int=1):
+    "Two checked point sets (N, D) and (M, D) in float64 on `x`'s device, each with at least `min_n` rows."
+    (a, b) = names
+    check_tensor(x, a, ndim=2); check_tensor(y, b, ndim=2)
+    if x.shape[1] != y.shape[1]: raise ValueError(f"`{a}` and `{b}` must have the same dimension, got {x.shape[1]} and {y.shape[1]}")
+    if min(len(x), len(y)) < min_n: raise ValueError(f"`{a}` and `{b}` must hold at least {min_n} sample{'s' * (min_n > 1)} each, got {len(x)} and {len(y)}")
     return x.double(), y.double().to(x.device)
 
 def sliced_wasserstein(x:Tensor, y:Tensor, n_proj:int=512, seed:int=0):
     "Sliced Wasserstein-2 distance between point clouds `x` (N, D) and `y` (M, D)."
+    if n_proj < 1: raise ValueError(f"`n_proj` must be >= 1, got {n_proj}")
     x, y = _pair(x, y)
     theta = torch.randn(x.shape[1], n_proj, generator=torch.Generator().manual_seed(seed), dtype=torch.float64).to(x.device)
     theta = theta / theta.norm(dim=0, keepdim=True)
@@ -35,6 +39,7 @@ def sliced_wasserstein(x:Tensor, y:Tensor, n_proj:int=512, seed:int=0):
 
 def mmd(x:Tensor, y:Tensor, bandwidths=(0.02, 0.05, 0.1, 0.2, 0.5)):
     "MMD (square root of the biased MMD^2) with a sum of Gaussian kernels."
+    if not len(bandwidths) or any(not h > 0 for h in bandwidths): raise ValueError(f"`bandwidths` must be one or more positive numbers, got {tuple(bandwidths)}")
     x, y = _pair(x, y)
     def k(a, b):
         d2 = ((a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T).clamp_min_(0)   # |a-b|^2, by one matmul
@@ -62,6 +67,7 @@ def density_threshold(gm, level:float=0.99, n:int=200_000, seed:int=0):
 def density_precision(x:Tensor, gm, level:float=0.99):
     "Share of samples `x` (N, D) inside the oracle's highest-density region of mass `level`; true samples give about `level`."
     check_tensor(x, 'x', ndim=2)
+    if not len(x): raise ValueError("`x` holds no samples")
     x = x.detach().double().cpu()
     ok = torch.isfinite(x).all(1)                                   # a non-finite sample counts as outside
     return (gm.log_prob(x[ok]) >= density_threshold(gm, level)).double().sum().item() / len(x)
@@ -69,6 +75,7 @@ def density_precision(x:Tensor, gm, level:float=0.99):
 def mode_coverage(x:Tensor, gm):
     "1 - total variation between the share of samples `x` given to each component (largest responsibility) and the weights."
     check_tensor(x, 'x', ndim=2)
+    if not len(x): raise ValueError("`x` holds no samples")
     x = x.detach().double().cpu()
     ok = torch.isfinite(x).all(1)                                   # a non-finite sample belongs to no mode
     k = gm.responsibilities(x[ok]).argmax(1)
@@ -86,7 +93,7 @@ def _in_some_ball(q:Tensor, centres:Tensor, radii:Tensor, block:int=2048):
 
 def precision_recall(real_feats:Tensor, fake_feats:Tensor, k:int=3):
     "Improved precision and recall (Kynkäänniemi et al. 2019) of `fake_feats` (M, D) against `real_feats` (N, D), k-NN balls."
-    real, fake = _pair(real_feats, fake_feats)
+    real, fake = _pair(real_feats, fake_feats, ('real_feats', 'fake_feats'))
     if k < 1 or k >= min(len(real), len(fake)): raise ValueError(f"`k` must be in [1, {min(len(real), len(fake)) - 1}], got {k}")
     precision = _in_some_ball(fake, real, _knn_radius(real, k)).double().mean().item()
     recall = _in_some_ball(real, fake, _knn_radius(fake, k)).double().mean().item()
@@ -95,7 +102,7 @@ def precision_recall(real_feats:Tensor, fake_feats:Tensor, k:int=3):
 # %% ../nbs/08_metrics.ipynb #c012
 def frechet_distance(f1:Tensor, f2:Tensor):
     "Fréchet distance between Gaussians fitted to feature sets f1 (N, D) and f2 (M, D)."
-    a, b = [np.asarray(f.detach().double().cpu()) for f in _pair(f1, f2)]
+    a, b = [np.asarray(f.detach().double().cpu()) for f in _pair(f1, f2, ('f1', 'f2'), min_n=2)]   # a covariance needs two samples
     mu1, mu2 = a.mean(0), b.mean(0)
     s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     with warnings.catch_warnings():   # ReLU features can have a singular covariance: sqrtm warns, the trace is still right

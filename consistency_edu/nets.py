@@ -113,6 +113,9 @@ class MLP(nn.Module):
     def __init__(self, in_dim:int=2, hidden:int=256, depth:int=4, emb:str='fourier', emb_dim:int=64,
                  fourier_scale:float=16., dropout:float=0., num_classes:int|None=None, n_extra:int=0):
         super().__init__()
+        for name, v, lo in (('in_dim', in_dim, 1), ('hidden', hidden, 1), ('depth', depth, 0), ('emb_dim', emb_dim, 2), ('n_extra', n_extra, 0)):
+            if v < lo: raise ValueError(f"`{name}` must be >= {lo}, got {v}")
+        if not 0 <= dropout < 1: raise ValueError(f"`dropout` must be in [0, 1), got {dropout}")
         self.in_dim, self.num_classes = in_dim, num_classes
         self.embed = make_embedding(emb, emb_dim, fourier_scale)
         self.emb_mlp = nn.Sequential(nn.Linear(emb_dim, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
@@ -159,6 +162,10 @@ class UNet(nn.Module):
     def __init__(self, in_ch:int=1, ch:int=64, ch_mult=(1, 2), num_res:int=2, emb:str='positional', emb_dim:int|None=None,
                  fourier_scale:float=16., dropout:float=0., num_classes:int|None=None, n_extra:int=0):
         super().__init__()
+        for name, v, lo in (('in_ch', in_ch, 1), ('ch', ch, 1), ('num_res', num_res, 1), ('n_extra', n_extra, 0)):
+            if v < lo: raise ValueError(f"`{name}` must be >= {lo}, got {v}")
+        if not ch_mult or min(ch_mult) < 1: raise ValueError(f"`ch_mult` must be one or more multipliers >= 1, got {tuple(ch_mult)}")
+        if not 0 <= dropout < 1: raise ValueError(f"`dropout` must be in [0, 1), got {dropout}")
         emb_dim = emb_dim or 4 * ch
         self.in_ch, self.levels, self.num_classes = in_ch, len(ch_mult), num_classes
         self.embed = nn.Sequential(make_embedding(emb, ch, fourier_scale), nn.Linear(ch, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))

@@ -148,6 +148,7 @@ def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:i
                  guidance:float|None=None, label:int|None=None, loras=()):
     "Draw `n` samples as `method` samples: Heun at `nfe` evaluations, Algorithm 1 or CTM's gamma-sampling through `taus`, LCM in `nfe` steps."
     r = recipe(method)
+    if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
     if loras and not r.pipeline: raise ValueError(f"`loras` apply to LCM models (method 'lcm' or 'lcm-lora'), not {method!r}")
     if r.pipeline:                                       # LCM: `nfe` steps at guidance scale w, digits `label` (default: every class in turn)
         if loras: model = with_loras(model, loras)       # the teacher + LoRA files [(path, weight)]: LCM-LoRA, style LoRAs

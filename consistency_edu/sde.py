@@ -57,7 +57,9 @@ class LinearSDE:
 # %% ../nbs/01_sde.ipynb #x8d2144
 class VESDE(LinearSDE):
     "Variance exploding, EDM form: alpha_t = 1, sigma_t = t (so g^2 = d sigma^2/dt = 2t)."
-    def __init__(self, sigma_max:float=80.): self.T = float(sigma_max)
+    def __init__(self, sigma_max:float=80.):
+        if not sigma_max > 0: raise ValueError(f"`sigma_max` must be > 0, got {sigma_max}")
+        self.T = float(sigma_max)
     def f(self, t): return torch.zeros_like(torch.as_tensor(t, dtype=torch.float64))
     def g2(self, t): return 2 * torch.as_tensor(t, dtype=torch.float64)
     def alpha(self, t): return torch.ones_like(torch.as_tensor(t, dtype=torch.float64))

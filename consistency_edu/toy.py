@@ -104,7 +104,7 @@ def __call__(self:GaussianMixture, x:Tensor, sigma, **kwargs):
 @patch
 def sample(self:GaussianMixture, n:int, generator=None, device=None, dtype=torch.float32):
     "Draw `n` samples of the data (sigma = 0)."
-    if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"`n` must be an int >= 1, got {n!r}")
     k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
     z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
     return (self.means[k] + self.stds[k, None] * z).to(device=device, dtype=dtype)

@@ -123,6 +123,8 @@ class _Loop:
 
 def _data_device(data):
     "Where fit draws batch indices: on the data tensor's device (indices drawn on the CPU for GPU data would be copied, and the copy waits for the GPU); callables draw on the CPU."
+    if not (isinstance(data, Tensor) or callable(data) or (isinstance(data, (tuple, list)) and data and all(isinstance(d, Tensor) for d in data))):
+        raise TypeError(f"`data` must be a tensor, a tuple of tensors or a callable data(n, generator=), got {type(data).__name__}")
     first = data[0] if isinstance(data, (tuple, list)) else data
     if isinstance(data, (tuple, list)) and len({len(d) for d in data if isinstance(d, Tensor)}) > 1:
         raise ValueError(f"`data`: the tensors of a tuple must have one length, got {[len(d) for d in data]}")
@@ -142,8 +144,10 @@ def _make_loop(model, method, extra, lr, betas, weight_decay, warmup, steps, sch
                  torch.Generator(device=data_device).manual_seed(seed), torch.Generator(device=device).manual_seed(seed + 1 + rank), objs,
                  seed=seed, rank=rank, world=world)
 
-def _check_fit_args(steps, bs, amp, schedule, sync_every):
+def _check_fit_args(steps, bs, amp, schedule, sync_every, lr=1e-3, warmup=0):
     if steps < 1: raise ValueError(f"`steps` must be >= 1, got {steps}")
+    if not lr > 0 or not math.isfinite(lr): raise ValueError(f"`lr` must be a finite number > 0, got {lr}")
+    if warmup < 0: raise ValueError(f"`warmup` must be >= 0, got {warmup}")
     if bs < 1: raise ValueError(f"`bs` must be >= 1, got {bs}")
     if amp not in (None, 'bf16', 'fp16'): raise ValueError(f"`amp` must be None, 'bf16' or 'fp16', got {amp!r}")
     if schedule not in ('constant', 'cosine'): raise ValueError(f"`schedule` must be 'constant' or 'cosine', got {schedule!r}")
@@ -160,7 +164,8 @@ def _compiled(model, compile):
 #| code-summary: "DDP set-up, the loss with its non-finite check, and the method's after_step"
 def _setup(device, model):
     "(device, rank, world size): a plain run is rank 0 of 1; under torchrun the process group starts from its environment."
-    dev = torch.device(device) if device is not None else module_device_dtype(model)[0]
+    try: dev = torch.device(device) if device is not None else module_device_dtype(model)[0]
+    except RuntimeError as e: raise ValueError(f"`device` must name a torch device ('cpu', 'cuda', 'cuda:1', ...), got {device!r}") from e
     dist = torch.distributed
     if int(os.environ.get('WORLD_SIZE', '1')) <= 1 and not (dist.is_available() and dist.is_initialized()): return dev, 0, 1
     if dev.type == 'cuda' and dev.index is None: dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
@@ -296,7 +301,8 @@ def fit(model:nn.Module, # the module to train (moved to `device`)
         callback:Callable|None=None, # callback(FitResult so far) on rank 0 every `callback_every` steps and at the end
         callback_every:int=0):       # its time is kept out of the result's `seconds` (and in `callback_seconds`)
     "Train `model` on `loss_fn` for `steps` steps; returns a `FitResult`. Under `torchrun`, DDP with `bs` samples per rank."
-    _check_fit_args(steps, bs, amp, schedule, sync_every)
+    _check_fit_args(steps, bs, amp, schedule, sync_every, lr, warmup)
+    if resume and checkpoint is None: raise ValueError("`resume=True` needs a `checkpoint` path to resume from")
     if compile not in COMPILE_MODES: raise ValueError(f"`compile` must be one of {COMPILE_MODES}, got {compile!r}")
     if callback is not None and (callback_every < 1 or callback_every % sync_every):
         raise ValueError(f"`callback_every` must be a positive multiple of `sync_every` ({sync_every}) with a callback, got {callback_every}")
