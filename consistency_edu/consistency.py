@@ -239,6 +239,7 @@ def slerp(z1:Tensor, z2:Tensor, alpha:float):
 def interpolate(model, z1:Tensor, z2:Tensor, n:int=8, sigma_max:float|None=None, **cond):
     "One-step samples along the slerp path between noises z1 and z2 (each (1, ...)): returns (n, ...)."
     if n < 2: raise ValueError(f"`n` must be >= 2, got {n}")
+    if z1.shape != z2.shape or z1.shape[0] != 1: raise ValueError(f"`z1` and `z2` must be single noises of one shape (1, ...), got {tuple(z1.shape)} and {tuple(z2.shape)}")
     sigma_max = sigma_range(model)[1] if sigma_max is None else sigma_max
     z = torch.cat([slerp(z1, z2, a) for a in torch.linspace(0, 1, n).tolist()])
     return model(z * sigma_max, sigma_max * z.new_ones([n]), **cond)

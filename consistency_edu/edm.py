@@ -29,6 +29,7 @@ class Denoiser(nn.Module):
     "EDM preconditioning around a raw net: D(x, sigma) = c_skip x + c_out net(c_in x, c_noise(sigma))."
     def __init__(self, net:nn.Module, sigma_data:float=0.5):
         super().__init__()
+        if not isinstance(net, nn.Module): raise TypeError(f"`net` must be an nn.Module F(x, c_noise, ...), got {type(net).__name__}")
         if sigma_data <= 0: raise ValueError(f"`sigma_data` must be > 0, got {sigma_data}")
         self.net, self.sigma_data = net, sigma_data
 

@@ -107,6 +107,7 @@ def consistency_rows(name:str, model, ref:Tensor, metrics:dict, taus=None, val:T
 def f_star_error(model, gm, sigma:float|None=None, n:int=1000, seed:int=7, target:Tensor|None=None):
     "`E|f_theta(sigma z, sigma) - f*(sigma z, sigma)|` over n seeded noises z (sigma: the model's sigma_max unless given)."
     check_model(model)
+    if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
     lo, hi = sigma_range(model)
     sigma = hi if sigma is None else sigma
     z = torch.randn(n, gm.dim, generator=torch.Generator().manual_seed(seed))

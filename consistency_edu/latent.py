@@ -24,6 +24,8 @@ class Autoencoder(nn.Module):
     "A small conv autoencoder: images (B, C, H, W) in [-1, 1] <-> latents (B, latent_ch, H/2, W/2), scaled to unit std."
     def __init__(self, in_ch:int=1, latent_ch:int=2, ch:int=32):
         super().__init__()
+        for name, v in (('in_ch', in_ch), ('latent_ch', latent_ch), ('ch', ch)):
+            if v < 1: raise ValueError(f"`{name}` must be >= 1, got {v}")
         self.enc = nn.Sequential(nn.Conv2d(in_ch, ch, 3, padding=1), nn.SiLU(), nn.Conv2d(ch, ch, 3, stride=2, padding=1), nn.SiLU(),
                                  nn.Conv2d(ch, latent_ch, 3, padding=1))
         self.dec = nn.Sequential(nn.Conv2d(latent_ch, ch, 3, padding=1), nn.SiLU(), nn.Upsample(scale_factor=2, mode='nearest'),
@@ -48,6 +50,7 @@ def ae_loss(ae:Autoencoder, x:Tensor, generator=None):
 def train_autoencoder(x:Tensor, steps:int=1500, bs:int=128, lr:float=2e-3, ch:int=32, latent_ch:int=2, seed:int=0, device=None, progress:bool=False, **fit_kw):
     "Train an `Autoencoder` on images `x` and set its scaling factor; returns it (eval mode, frozen)."
     check_tensor(x, 'x', ndim=4)
+    if x.shape[2] % 2 or x.shape[3] % 2: raise ValueError(f"`x` must have even height and width (the latents are half their size), got {tuple(x.shape)}")
     torch.manual_seed(seed)
     res = fit(Autoencoder(x.shape[1], latent_ch, ch), ae_loss, x, steps=steps, bs=bs, lr=lr, warmup=min(50, steps // 10), schedule='cosine',
               seed=seed, device=device, progress=progress, **fit_kw)
@@ -58,7 +61,10 @@ def train_autoencoder(x:Tensor, steps:int=1500, bs:int=128, lr:float=2e-3, ch:in
 # %% ../nbs/17_latent.ipynb #x3ca4e5
 class EpsNet(nn.Module):
     "An eps-prediction model eps(z_t, t, class_labels=None) on a T-step schedule around a raw net(x, c_noise, class_labels, ...)."
-    def __init__(self, net:nn.Module, T:int=1000): super().__init__(); self.net, self.T = net, T
+    def __init__(self, net:nn.Module, T:int=1000):
+        super().__init__()
+        if T < 2: raise ValueError(f"`T` (timesteps of the schedule) must be >= 2, got {T}")
+        self.net, self.T = net, T
     def forward(self, z:Tensor, t:Tensor, class_labels=None, **cond):
         return self.net(z, t.to(z.dtype) / self.T, class_labels=class_labels, **cond)
 
@@ -155,6 +161,7 @@ def train_latent_lcm(x:Tensor, y:Tensor, steps:int=1000, ae_steps:int=1500, teac
     "All three stages on images `x` with labels `y`: autoencoder, guided latent teacher, LCD. Returns a `LatentLCM`."
     check_tensor(x, 'x', ndim=4)
     if y is None or len(y) != len(x): raise ValueError("`y` must hold one class label per image of `x` (LCM is class-conditional)")
+    if not isinstance(y, Tensor) or y.dtype != torch.long: raise TypeError(f"`y` must be a long tensor of class labels, got {getattr(y, 'dtype', type(y).__name__)}")
     ae = train_autoencoder(x, ae_steps, ch=ch, seed=seed, device=device, progress=progress)
     z = ae.encode(x.to(ae.scale.device))
     teacher, _ = train_latent_teacher(z, y, teacher_steps, ch=ch, seed=seed, device=device, progress=progress)

@@ -11,7 +11,7 @@ from torch import Tensor
 from tqdm.auto import trange as _trange
 from .core import EMA, append_dims, check_tensor, randn_like
 from .ode import check_model
-from .consistency import ConsistencyMethod, distance
+from .consistency import ConsistencyMethod, distance, DISTANCES
 
 # %% auto #0
 __all__ = ['alphas_cumprod', 'vp_sigmas', 'x0_from_eps', 'ddim_step_vp', 'EpsFromDenoiser', 'DenoiserFromEps', 'guided_eps',
@@ -134,6 +134,9 @@ class LCMModel(torch.nn.Module):
     "f(z, t, class_labels, w) = c_skip(t) z + c_out(t) x0_hat(eps(z, t, c, w)), eps a net fed t/T and w (its extra condition)."
     def __init__(self, net:torch.nn.Module, ac:Tensor, sigma_data:float=0.5, timestep_scaling:float=10.):
         super().__init__()
+        check_tensor(ac, 'ac', ndim=1)
+        if len(ac) < 2 or not ((ac > 0) & (ac <= 1)).all(): raise ValueError(f"`ac` must hold T >= 2 cumulative alphas in (0, 1], got {len(ac)} values in [{ac.min().item():.3g}, {ac.max().item():.3g}]")
+        if not sigma_data > 0: raise ValueError(f"`sigma_data` must be > 0, got {sigma_data}")
         self.net, self.T, self.sigma_data, self.timestep_scaling = net, len(ac), sigma_data, timestep_scaling
         self.register_buffer('ac', ac.clone())
     def eps(self, z:Tensor, t:Tensor, class_labels=None, w=None):
@@ -147,6 +150,7 @@ class LCMModel(torch.nn.Module):
 # %% ../nbs/16_lcm.ipynb #x744568
 def lcd_pairs(B:int, k:int=20, T:int=1000, generator=None, device=None):
     "Per-sample timestep pairs `(t_{n+k}, t_n)` on the k-spaced grid k-1, 2k-1, ..., T-1; the lowest pair ends at 0."
+    if B < 1: raise ValueError(f"`B` (pairs to draw) must be >= 1, got {B}")
     if k < 1 or T % k: raise ValueError(f"the skipping step `k` must divide T={T}, got {k}")
     dev = generator.device if generator is not None else torch.device(device or 'cpu')
     hi = (torch.randint(1, T // k + 1, (B,), generator=generator, device=dev) * k - 1).to(device or dev)
@@ -161,6 +165,8 @@ class LCDLoss(ConsistencyMethod):
         if not 0 <= w_min <= w_max < math.inf: raise ValueError(f"`w_range` must be (w_min, w_max) with 0 <= w_min <= w_max, got {tuple(w_range)}")
         lcd_pairs(1, k, model.T)                                              # validates k
         self.teacher, self.k_skip, self.w_range, self.mu0, self.metric, self.c = teacher_eps, k, (w_min, w_max), mu, metric, c
+        if metric not in DISTANCES: raise ValueError(f"`metric` must be one of {DISTANCES}, got {metric!r}")
+        if not 0 <= mu < 1: raise ValueError(f"`mu` (the target EMA rate) must be in [0, 1), got {mu}")
         self.target = EMA(model, mu)
     def timesteps(self): return torch.arange(self.k_skip - 1, self.target.model.T, self.k_skip)
     def levels(self, k:int=0):

@@ -89,6 +89,9 @@ def forward(self:LoRALayer, x:Tensor):
 # %% ../nbs/18_lora.ipynb #xb4c023
 class LoRALinear(LoRALayer):
     "LoRA around an `nn.Linear`: A (r x d_in), B (d_out x r)."
+    def __init__(self, base:nn.Linear, rank:int=4, alpha:float|None=None, name:str='default'):
+        if not isinstance(base, nn.Linear): raise TypeError(f"`base` must be an nn.Linear (LoRAConv2d wraps convolutions), got {type(base).__name__}")
+        super().__init__(base, rank, alpha, name)
     def max_rank(self): return min(self.base.in_features, self.base.out_features)
     def _pair(self, r): return nn.Linear(self.base.in_features, r, bias=False), nn.Linear(r, self.base.out_features, bias=False)
     def _delta(self, n): return self.lora_B[n].weight @ self.lora_A[n].weight
