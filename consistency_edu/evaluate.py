@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 import torch
 from torch import Tensor
-from .core import check_tensor, sigma_range
+from .core import check_tensor, sigma_range, module_device_dtype
 from .toy import oracle_mixture
 from .ode import SAMPLERS, check_model, get_sigmas_karras, get_sigmas_vp, n_evals
 from .metrics import sliced_wasserstein, mmd, density_precision, mode_coverage
@@ -114,8 +114,8 @@ def f_star_error(model, gm, sigma:float|None=None, n:int=1000, seed:int=7, targe
     if target is None: target = f_star_error_target(gm, sigma, n, seed, lo)
     training = getattr(model, 'training', False)
     if hasattr(model, 'eval'): model.eval()
-    dev = next(model.parameters()).device if hasattr(model, 'parameters') else torch.device('cpu')
-    err = (model(sigma * z.to(dev), sigma) - target.to(dev)).norm(dim=1).mean().item()
+    dev, dt = module_device_dtype(model) if isinstance(model, torch.nn.Module) else (torch.device('cpu'), torch.float32)   # the model's own device and dtype
+    err = (model(sigma * z.to(dev, dt), sigma).float() - target.to(dev)).norm(dim=1).mean().item()
     if training: model.train()
     return err
 

@@ -8,7 +8,7 @@ import torch
 from torch import nn, Tensor
 from tqdm.auto import trange as _trange
 import torch.nn.functional as F
-from .core import append_dims, check_tensor, randn_like
+from .core import append_dims, check_tensor, randn_like, module_device_dtype
 from .ode import check_model
 from .nets import UNet, init_from
 from .train import fit
@@ -143,12 +143,12 @@ class LatentLCM(nn.Module):
     @torch.no_grad()
     def sample(self, labels, steps:int=4, w:float=0., generator=None, teacher:bool=False, z:Tensor|None=None):
         "Images of the requested `labels`: LCM in `steps` steps, or (teacher=True) the teacher's guided DDIM in `steps` of the 50."
-        dev = self.lcm.ac.device
+        dev, dt = module_device_dtype(self.lcm)                  # the stack's own device and dtype
         labels = torch.as_tensor(labels, dtype=torch.long).reshape(-1).to(dev)
         if ((labels < 0) | (labels >= self.num_classes)).any(): raise ValueError(f"`labels` must be classes in [0, {self.num_classes - 1}], got {labels.unique().tolist()}")
         if w < 0: raise ValueError(f"`w` (the guidance scale) must be >= 0, got {w}")
         ts = lcm_timesteps(steps)
-        if z is None: z = torch.randn(len(labels), *self.latent_shape, generator=generator, device=generator.device if generator is not None else 'cpu').to(dev)
+        if z is None: z = torch.randn(len(labels), *self.latent_shape, generator=generator, device=generator.device if generator is not None else 'cpu').to(dev, dt)
         if teacher: z0 = sample_ddim_guided(self.teacher, z, ts, ac=self.lcm.ac, w=w, class_labels=labels)
         else:
             g = generator if generator is None or generator.device == z.device else torch.Generator(z.device).manual_seed(generator.initial_seed())
