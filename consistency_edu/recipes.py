@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 import torch
 from .core import default_device, module_device_dtype, plot_2d, show_images, sigma_range
-from .toy import oracle_mixture, load_dataset, TOY_SETS
+from .toy import oracle_mixture, load_dataset, TOY_SETS, IMAGE_SETS
 from .nets import MLP, UNet, init_from
 from .edm import Denoiser, edm_loss
 from .train import fit
@@ -172,13 +172,18 @@ def save_samples(x:torch.Tensor, out):
 # %% ../nbs/90_recipes.ipynb #c014
 #| code-fold: true
 #| code-summary: "the code of train_model"
-def _teacher(teacher, data, device, method='cd'):
+def _teacher(teacher, data, device, method='cd', shape=None):
     if teacher is None: raise ValueError(f"`teacher` is required for method={method!r}: a model.pt trained with method='edm'" + (" (or 'exact' on the oracle)" if method == 'cd' else ''))
     if isinstance(teacher, str) and teacher == 'exact':
         if method != 'cd': raise ValueError(f"teacher='exact' is for method='cd' only: method={method!r} starts from the teacher's weights, and the exact denoiser has none")
         if data != 'oracle': raise ValueError("teacher='exact' exists only for data='oracle'")
         return oracle_mixture()
-    if isinstance(teacher, (str, Path)): return load_model(teacher, device)[0].requires_grad_(False)
+    if isinstance(teacher, (str, Path)):
+        model, info = load_model(teacher, device)
+        if info['method'] != 'edm': raise ValueError(f"`teacher` {teacher} holds a {info['method']!r} model: a teacher is a denoiser trained with method='edm'")
+        if shape is not None and tuple(info['shape']) != tuple(shape):
+            raise ValueError(f"`teacher` {teacher} was trained on {info['data']!r} of shape {tuple(info['shape'])}, not on {data!r} of shape {tuple(shape)}")
+        return model.requires_grad_(False)
     return teacher
 
 def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000, teacher=None, root=None, download:bool=False,
@@ -187,8 +192,10 @@ def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000,
     r = recipe(method)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     device = torch.device(device) if device else default_device()
+    if data not in TOY_SETS + IMAGE_SETS: raise ValueError(f"`data` must be one of {TOY_SETS + IMAGE_SETS}, got {data!r}")
+    if device.type == 'cuda' and not torch.cuda.is_available(): raise ValueError("`device` is cuda but no GPU is visible: use device='cpu'")
     toy = data in TOY_SETS
-    if toy and r.pipeline: raise ValueError(f"method={method!r} needs a labelled image data set (`data` = 'digits', 'mnist' or 'cifar10'), got {data!r}")
+    if toy and r.pipeline: raise ValueError(f"method={method!r} needs a labelled image data set (`data` one of {IMAGE_SETS}), got {data!r}")
     if toy: x = oracle_mixture().sample if data == 'oracle' else (lambda n, generator=None: load_dataset(data, n=n, generator=generator)[0])
     else: x, y = load_dataset(data, root=root, download=download)
     shape = (2,) if toy else tuple(x.shape[1:])
@@ -200,7 +207,7 @@ def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000,
     if bs is None: bs = 512 if toy else 128
     if lr is None: lr = 2e-3 if method == 'edm' and toy else 1e-3 if toy else 2e-4
     if bs < 1 or lr <= 0: raise ValueError(f"need `bs` >= 1 and `lr` > 0, got bs={bs}, lr={lr}")
-    if r.needs_teacher: teacher = _teacher(teacher, data, device, method)
+    if r.needs_teacher: teacher = _teacher(teacher, data, device, method, shape)
     model, _ = train_method(method, x, shape, steps, teacher=teacher, device=device, progress=progress, seed=seed, bs=bs, lr=lr,
                             checkpoint=out/'train.pt', resume=resume, **fit_kw)
     save_model(out/'model.pt', model, method, shape, data)
