@@ -11,6 +11,7 @@ What is asserted, page by page:
 - the API docs appear: one rendered `source` link per `show_doc` output nbdev's processing added;
 - it has a title; no unparsed `{...}` attribute is left in its text; no notebook link points at a `.html` page;
   nothing on it talks about how the project was made (PROCESS phrases);
+- no code cell gives a Quarto option twice (nbdev prepends `code-fold` and `code-summary` to `#| exports` cells);
 - each module of the library (SHOWN) shows at least 60% of its code lines on its page (`#| exports` cells), and no docstring of the
   library has a `*` or a word-edge `_` outside backticks (markdown would turn them into emphasis).
 Each rule is a function of a string or a notebook, fed bad inputs in tests/test_site.py.
@@ -106,6 +107,19 @@ def check_cell_problems(nb:dict) -> list:
         body = [l for l in src.split('\n') if not l.startswith('#|')]
         if not (body and body[0].startswith('# ')): out.append(f'cell {i}: no first comment line saying what it proves')
         if not re.search(r'^#\|\s*(code-fold|echo)\s*:', src, re.M): out.append(f'cell {i}: does not fold (#| code-fold: true)')
+    return out
+
+
+def option_problems(nb:dict) -> list:
+    "Cells whose Quarto options repeat a key (Quarto's YAML rejects the page); nbdev itself prepends `code-fold` and `code-summary` to every `#| exports` cell."
+    out = []
+    for i, c in enumerate(nb['cells']):
+        src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']
+        if c['cell_type'] != 'code': continue
+        keys = re.findall(r'^#\|\s*([\w-]+)\s*:', src, re.M)
+        if re.search(r'^#\|\s*exports\b', src, re.M): keys += ['code-fold', 'code-summary']      # what nbdev will add
+        out += [f'cell {i}: the option {k!r} is given twice' + (' (nbdev adds it to #| exports cells)' if k.startswith('code-') else '')
+                for k in sorted({k for k in keys if keys.count(k) > 1})]
     return out
 
 
@@ -326,6 +340,7 @@ def check(all_chrome=False) -> list:
         nb = json.loads(nb_path.read_text())
         problems += [f'{nb_path.name}: {e}' for e in summary_problems(nb_path.name, nb) + image_problems(nb) + heading_problems(nb)]
         if nb_path.name != 'index.ipynb': problems += [f'{nb_path.name}: {e}' for e in check_cell_problems(nb)]
+        problems += [f'{nb_path.name}: {e}' for e in option_problems(nb)]
     for page, f in found.items(): problems += [f'{page}: {e}' for e in f['errors']]
     pages = sorted(p for p in found if 'math' in found[p]) if all_chrome else [p for p in CHROME_PAGES if p in found]
     missing = [p for p in CHROME_PAGES if p not in found]

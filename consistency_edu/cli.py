@@ -14,8 +14,6 @@ from .recipes import METHODS, DEMO_METHODS, recipe, demo, train_model, load_mode
 __all__ = ['COUNT', 'NONNEG', 'POS', 'PIPELINE_OPTIONS', 'main']
 
 # %% ../nbs/92_cli.ipynb #c020
-#| code-fold: true
-#| code-summary: "the code of main, PIPELINE_OPTIONS"
 def _lora_arg(s:str):
     "PATH[:WEIGHT] -> (path, weight); the weight defaults to 1."
     path, _, w = s.rpartition(':')

@@ -27,8 +27,6 @@ def append_zero(x:Tensor): # 1-D tensor, e.g. a σ grid
     return torch.cat([x, x.new_zeros([1])])
 
 # %% ../nbs/00_core.ipynb #c008
-#| code-fold: true
-#| code-summary: "check_tensor and as_sigma: the input checks behind every error message"
 def check_tensor(x, name:str='x', ndim:int|None=None, min_ndim:int|None=None):
     "Raise a `TypeError`/`ValueError` naming `name` unless `x` is a floating tensor of the expected rank."
     if not isinstance(x, Tensor): raise TypeError(f"`{name}` must be a torch.Tensor, got {type(x).__name__}")
@@ -147,8 +145,6 @@ class EMA:
     def load_state_dict(self, sd): self.decay = sd['decay']; self.model.load_state_dict(sd['model'])
 
 # %% ../nbs/00_core.ipynb #c017
-#| code-fold: true
-#| code-summary: "the course figure style and the image and 2-D plot helpers"
 COURSE_STYLE = {'figure.dpi': 100, 'savefig.dpi': 100, 'figure.figsize': (6.4, 4), 'font.size': 9, 'legend.fontsize': 8,
                 'legend.framealpha': 0.9, 'axes.titlesize': 10}
 

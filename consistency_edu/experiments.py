@@ -55,8 +55,6 @@ __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'S
            'lcm_skip_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
-#| code-fold: true
-#| code-summary: "the code of device_name, git_commit, cpu_model, provenance and more"
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
 PROVENANCE = ('device', 'torch', 'date', 'command', 'commit')
 
@@ -83,8 +81,6 @@ def provenance(device=None, command:str|None=None):
             'command': command or shlex.join(['python', *sys.argv]), 'commit': git_commit()}
 
 # %% ../nbs/91_experiments.ipynb #x002
-#| code-fold: true
-#| code-summary: "the code of write_json, write_result, provenance_line, same_settings and more"
 def write_json(path, obj):
     "Write `obj` as JSON to `path` atomically (a temporary file, then a rename): a crash never leaves half a file."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +109,6 @@ def kept_rows(rows:dict, fresh, mark:dict) -> dict:
     return {k: {**mark, **r} for k, r in rows.items() if k not in set(fresh)}
 
 # %% ../nbs/91_experiments.ipynb #c09a1705
-#| code-fold: true
-#| code-summary: "the code of gpu_start, gpu_report, run_header, bench_setup and more"
 T4_MEMORY = 16e9                           # bytes of Colab's T4
 BANDWIDTH = {'H100': 3.35e12, 'H200': 4.8e12, 'A100': 2.0e12, 'L4': 300e9, 'T4': 320e9}   # HBM/GDDR bytes/s by card name
 
@@ -151,8 +145,6 @@ def bench_setup(device, out_dir=None, root=None):
     return dev, out, (torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU')
 
 # %% ../nbs/91_experiments.ipynb #x004
-#| code-fold: true
-#| code-summary: "the code of mean_std, pm, separated"
 def _mean(vals): return sum(vals) / len(vals)
 
 def mean_std(values):
@@ -174,8 +166,6 @@ def separated(a, b):
     return abs(ma - mb) > 2 * max(sa, sb)
 
 # %% ../nbs/91_experiments.ipynb #x006
-#| code-fold: true
-#| code-summary: "the code of train_classifier, train_digits_classifier, train_mnist5k_classifier, save_digits_classifier"
 def train_classifier(clf:nn.Module, train, test, steps:int, bs:int=128, lr:float=2e-3, seed:int=0, noise:float=0.05):
     "Train a scoring classifier on `train` = (images, labels) with `fit` (CPU, deterministic for a seed): (model, info for its file, with its accuracy on `test`)."
     (x, y), (xt, yt) = train, test
@@ -204,8 +194,6 @@ def save_digits_classifier(clf, info:dict, path=None):
     return path
 
 # %% ../nbs/91_experiments.ipynb #x008
-#| code-fold: true
-#| code-summary: "the code of DigitsScore, Mnist5kScore"
 class DigitsScore:
     "The digits protocol: FD, precision and recall against `ref` (default: the train split) in blocks of `block` (default: the test split's size); floor = `held_out` (the test split)."
     def __init__(self, size:int=8, k:int=3, ref:Tensor|None=None, held_out:Tensor|None=None, block:int|None=None):
@@ -253,8 +241,6 @@ class Mnist5kScore(DigitsScore):
     def _classifier(): return mnist5k_classifier()
 
 # %% ../nbs/91_experiments.ipynb #744ec6e4
-#| code-fold: true
-#| code-summary: "the code of ict_ablation_rows"
 def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
     "[(name, ICTLoss kwargs, net kwargs)], each row adding one of iCT's techniques to the previous one, then two variations of iCT."
     loss = dict(curriculum='sqrt', s0=2, s1=150, sampling='uniform', metric='l2', weighting='uniform', mu0=0.9)
@@ -271,8 +257,6 @@ def ict_ablation_rows(s1_exp:int=160, dropout:float=0.1):
                    ('iCT with P_mean = 1.0', {**loss, 'P_mean': 1.0}, dict(net))]
 
 # %% ../nbs/91_experiments.ipynb #e245a6a8
-#| code-fold: true
-#| code-summary: "the code of digits_student, DIGITS_STUDENTS"
 DIGITS_STUDENTS = ('edm', 'cd', 'ict', 'ctm')
 
 def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:int|None=None, ict_s1:int=160,
@@ -296,8 +280,6 @@ def digits_student(method:str, unet:Callable, teacher=None, run_teacher=None, K:
     return m, CTMLoss(m, t, N=18, max_k=ctm_max_k)
 
 # %% ../nbs/91_experiments.ipynb #460c9661
-#| code-fold: true
-#| code-summary: "the code of step_unet, step_method, time_steps, STEP_METHODS"
 STEP_METHODS = ('edm', 'cd', 'ct', 'ict', 'ctm', 'lcm')
 
 def step_unet(ch:int, n_extra:int=0, num_classes:int|None=None, dropout:float=0.):
@@ -340,8 +322,6 @@ def time_steps(step:Callable, steps:int, warmup:int, device='cpu'):
     return {'sec_per_step': sec, 'warmup_s': warm, 'peak_bytes': torch.cuda.max_memory_allocated(dev) if cuda else float('nan'), 'last': last}
 
 # %% ../nbs/91_experiments.ipynb #x010
-#| code-fold: true
-#| code-summary: "the code of OracleRow, ECT_TOY, ORACLE_ROWS"
 @dataclass
 class OracleRow:
     "One row of the oracle tables: which table, how it is named, and build(gm, teacher, steps) -> (model, loss, fit settings, sample from EMA?)."
@@ -405,8 +385,6 @@ ORACLE_ROWS = {
        for a in (True, False)}}
 
 # %% ../nbs/91_experiments.ipynb #x011
-#| code-fold: true
-#| code-summary: "the code of g_error, ctm_extras, GAMMAS"
 GAMMAS = (0., 0.25, 0.5, 0.75, 1.)
 
 def g_error(model, gm, n:int=200):
@@ -430,8 +408,6 @@ def ctm_extras(model, ev):
             'gamma': {f'{nfe}/{g:g}': gamma(nfe, g) for nfe in (2, 4) for g in GAMMAS}}
 
 # %% ../nbs/91_experiments.ipynb #x012
-#| code-fold: true
-#| code-summary: "the code of oracle_teacher, teacher_rows, train_oracle_row, run_oracle_row"
 def oracle_teacher(gm, seed:int=0, steps:int=6000, device='cpu'):
     "The EDM teacher of the oracle tables for one mixture and seed: the registry's EDM recipe, `steps` steps at lr 2e-3."
     return train_method('edm', gm.sample, (gm.dim,), steps, device=device, lr=2e-3, seed=seed)[0].requires_grad_(False)
@@ -463,8 +439,6 @@ def run_oracle_row(key:str, ev, teacher, seed:int=0, steps:int=3000, device='cpu
     return out | (ctm_extras(m, ev) if ctm else {})
 
 # %% ../nbs/91_experiments.ipynb #x020
-#| code-fold: true
-#| code-summary: "the code of run_jobs"
 def _init_worker(threads:int, gpus):
     torch.set_num_threads(threads)
     if gpus is not None: os.environ['CUDA_VISIBLE_DEVICES'] = str(gpus.get())   # before this process touches CUDA
@@ -492,8 +466,6 @@ def run_jobs(fn:Callable, jobs:list, workers:int=1, threads:int=2, gpus=None, pr
     return out
 
 # %% ../nbs/91_experiments.ipynb #x013
-#| code-fold: true
-#| code-summary: "the code of run_oracle_suite, collect_oracle_suite, ORACLE_COST"
 def _oracle_job(job:tuple):
     "One job of the oracle suite: ('teacher', mixture, seed, ...) trains and scores the teacher; (key, mixture, seed, ...) a row."
     kind, mixture, seed, out, steps, n, teacher_steps, device = job
@@ -540,8 +512,6 @@ def collect_oracle_suite(out):
             'rows': [json.loads(p.read_text()) for p in sorted((out/'rows').glob('*.json'))]}
 
 # %% ../nbs/91_experiments.ipynb #x014
-#| code-fold: true
-#| code-summary: "the code of row_values, row_ratios, oracle_table_md, teachers_md and more"
 MIXTURE_LABELS = {'oracle': 'the course oracle (2-D, 5 modes)', 'grid25': 'grid (2-D, 25 modes of widths 0.03 and 0.07)',
                   'ico12': 'icosahedron (3-D, 12 modes)'}
 
@@ -593,8 +563,6 @@ def oracle_summary_md(res, keys, metric='SW1'):
     return md_table(['method (SW 1 step / teacher · precision, 1 step)', *[MIXTURE_LABELS[m] for m in mixtures]], body)
 
 # %% ../nbs/91_experiments.ipynb #x028
-#| code-fold: true
-#| code-summary: "the code of ctm_table_md, ablation_figure"
 def ctm_table_md(res, mixture:str):
     "CTM's own columns on one mixture: `E|G - G*|`, Heun-35 with g(x, t, t), and gamma-sampling at 2 and 4 steps (SW · precision), mean ± std over seeds."
     keys = [k for k, r in ORACLE_ROWS.items() if r.table == 'ctm' and row_values(res, k, mixture, 'SW1')]
@@ -629,8 +597,6 @@ def ablation_figure(res, path):
     fig.tight_layout(); fig.savefig(path); plt.close(fig)
 
 # %% ../nbs/91_experiments.ipynb #c3939fc1
-#| code-fold: true
-#| code-summary: "the code of effect, effects_md, LOWER_BETTER, ICT_CHANGES"
 LOWER_BETTER = ('SW1', 'SW2', 'MMD1', 'f_err')
 ICT_CHANGES = [(f'ict-{i}', f'ict-{i + 1}', ORACLE_ROWS[f'ict-{i + 1}'].name) for i in range(6)] + \
               [('ict-6', 'ict-7', 'iCT → L2 instead of pseudo-Huber'), ('ict-6', 'ict-8', 'iCT → P_mean = 1.0')]
@@ -654,8 +620,6 @@ def effects_md(res, changes, mixtures, metric:str='SW1'):
     return md_table(['change', *[MIXTURE_LABELS[m] for m in mixtures]], [[label, *[cell(a, b, m) for m in mixtures]] for a, b, label in changes])
 
 # %% ../nbs/91_experiments.ipynb #41e2509c
-#| code-fold: true
-#| code-summary: "the code of FErrorBands, ict_trace, run_ict_diagnosis, DIAG_SIGMAS and more"
 DIAG_SIGMAS = (0.01, 0.1, 0.5, 2., 10., 40., 80.)
 ICT_DIAGNOSIS = {'ict': ({}, {}), 'ict-uniform': ({'weighting': 'uniform'}, {}), 'ict-constant-lr': ({}, {'schedule': 'constant'})}
 DIAGNOSIS_LABELS = {'ict': 'iCT', 'ict-uniform': 'iCT without the 1/Δσ weight', 'ict-constant-lr': 'iCT at a constant learning rate'}
@@ -713,8 +677,6 @@ def run_ict_diagnosis(out, mixtures=tuple(MIXTURES), variants=tuple(ICT_DIAGNOSI
     return [json.loads((out/f'{v}-{m}-{s}.json').read_text()) for v, m, s in keys]
 
 # %% ../nbs/91_experiments.ipynb #36526810
-#| code-fold: true
-#| code-summary: "the code of diagnosis_values, ict_diagnosis_md, ict_diagnosis_figure"
 def _traces(runs, variant, mixture): return [r for r in runs if r['variant'] == variant and r['mixture'] == mixture]
 
 def diagnosis_values(runs, variant:str, mixture:str, sigma:float, net:str='ema', step:int|None=None):
@@ -756,8 +718,6 @@ def ict_diagnosis_figure(runs, path=None):
     return fig
 
 # %% ../nbs/91_experiments.ipynb #x021
-#| code-fold: true
-#| code-summary: "the code of DigitsRow, DIGITS_ROWS"
 @dataclass
 class DigitsRow:
     "One row of the digits table: its table, its name, and build(unet, teacher, steps) -> (model, loss); CTM rows are sampled as consistency functions."
@@ -794,8 +754,6 @@ DIGITS_ROWS = {
     **{f'ict-{i}': DigitsRow('ict', name, _dict(lkw, nkw)) for i, (name, lkw, nkw) in enumerate(ict_ablation_rows(160, dropout=0.2))}}
 
 # %% ../nbs/91_experiments.ipynb #x022
-#| code-fold: true
-#| code-summary: "the code of digits_unet, train_digits_teacher, run_digits_suite, DIGITS_CFG and more"
 def digits_unet(ch:int=32, **kw):
     "The digits table's U-Net: ch channels, levels (1, 2, 2), one residual block a level."
     return UNet(in_ch=1, ch=ch, ch_mult=(1, 2, 2), num_res=1, **kw)
@@ -867,8 +825,6 @@ def run_digits_suite(out, seeds=(0, 1, 2), keys=None, workers:int=1, threads:int
             'classifier': digits_classifier()[1]['hash'], 'rows': [json.loads(p.read_text()) for p in sorted((out/'rows').glob('*.json'))]}
 
 # %% ../nbs/91_experiments.ipynb #x023
-#| code-fold: true
-#| code-summary: "the code of digits_table_md, digits_teacher_md"
 def _seeds_of(rows, **match):
     return sorted((r for r in rows if all(r.get(k) == v for k, v in match.items())), key=lambda r: r['seed'])
 
@@ -894,8 +850,6 @@ def digits_teacher_md(res, nfes=None):
     return md_table(['sampler (FD / precision / recall)', *[f'NFE {n}' for n in nfes]], body)
 
 # %% ../nbs/91_experiments.ipynb #c7a9492f
-#| code-fold: true
-#| code-summary: "the code of fast_fit, timed_sample, mnist_teacher, mnist_teacher_rows and more"
 MNIST_TAUS = {1: (), 2: (0.8,), 4: (17.2, 3.7, 0.8)}   # consistency sampling's levels at 1, 2, 4 steps (geometric from 80 down to 0.8)
 
 def fast_fit(device) -> dict:
@@ -952,8 +906,6 @@ def mnist_cd(teacher, steps:int, score, device='cuda', seed:int=0, points:int=5,
     return model, curve, res
 
 # %% ../nbs/91_experiments.ipynb #2d9bb37a
-#| code-fold: true
-#| code-summary: "the code of run_mnist_suite, mnist_table_md, MNIST_CFG"
 MNIST_CFG = dict(teacher_steps=8000, cd_steps=6500, bs=256, lr=2e-4, n=1500, points=5)   # n: three blocks of the test split's 500
 
 def _mnist_job(job:tuple):
@@ -1001,8 +953,6 @@ def mnist_table_md(res:dict):
     return md_table(['model · sampling', 'FD', 'precision', 'recall', 'FD / teacher Heun-35', 'training s', 'samples/s'], body)
 
 # %% ../nbs/91_experiments.ipynb #x017
-#| code-fold: true
-#| code-summary: "the code of latent_lcm_rows"
 @torch.no_grad()
 def latent_lcm_rows(stack, ws=(0., 1., 2., 4.), steps=(1, 2, 4, 8), teacher_steps:int=50, per_class:int=50, seed:int=1,
                     teacher_scores:dict|None=None, scorer:DigitsScore|None=None):
@@ -1019,8 +969,6 @@ def latent_lcm_rows(stack, ws=(0., 1., 2., 4.), steps=(1, 2, 4, 8), teacher_step
     return rows
 
 # %% ../nbs/91_experiments.ipynb #x018
-#| code-fold: true
-#| code-summary: "the code of lcm_lora_experiment, lcm_lora_markdown"
 @torch.no_grad()
 def _lora_score(x, labels, scorer):
     x = x.float().cpu()
@@ -1074,8 +1022,6 @@ def lcm_lora_markdown(r:dict) -> str:
     return '\n'.join(md) + '\n'
 
 # %% ../nbs/91_experiments.ipynb #x025
-#| code-fold: true
-#| code-summary: "the code of run_per_seed"
 def _lcm_job(job:tuple):
     "One seed of the LCM table: autoencoder, guided latent teacher, LCD with each distance, and the teacher-vs-LCM rows."
     seed, out, cfg, device = job
@@ -1140,8 +1086,6 @@ def run_per_seed(kind:str, out, seeds=(0, 1, 2), cfg:dict|None=None, gpus=None, 
     return [json.loads((out/kind/f'{s}.json').read_text()) for s in seeds]
 
 # %% ../nbs/91_experiments.ipynb #x026
-#| code-fold: true
-#| code-summary: "the code of lcm_table_md, lora_table_md, nfe_table_md"
 def lcm_table_md(runs:list):
     "The LCM table over seeds: per distance, per ω, teacher DDIM-50 and LCM at 1/2/4/8 steps (accuracy / FD / precision / recall, means), and LCM-4 FD over DDIM-50's (mean ± std)."
     out = []
@@ -1190,8 +1134,6 @@ def nfe_table_md(runs:list):
     return '\n\n'.join(out)
 
 # %% ../nbs/91_experiments.ipynb #a7a4d402
-#| code-fold: true
-#| code-summary: "the code of labelled_mixture, guided_f_star_vp, lcd_fixed_point, lcm_skip_run and more"
 SKIP_KS, SKIP_WS = (1, 5, 10, 20, 50), (0., 1., 3.)
 SKIP_CFG = dict(steps=2000, bs=512, lr=1e-3, n_data=20_000, n=400)
 

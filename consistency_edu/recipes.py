@@ -30,8 +30,6 @@ __all__ = ['TOY_LEVELS', 'METHODS', 'DEMO_METHODS', 'DEMO_KW', 'DEMO_FIT', 'CTM_
            'train_method', 'save_model', 'load_model', 'sample_model', 'save_samples', 'train_model', 'demo']
 
 # %% ../nbs/90_recipes.ipynb #c005
-#| code-fold: true
-#| code-summary: "the code of Recipe, recipe, make_net, TOY_LEVELS and more"
 TOY_LEVELS = {'cd': 18, 'ct': 41, 'ict': 161, 'ctm': 18, 'ect': 41}   # the (final) number of levels each method uses on 2-D data (ECT: its τ-search grid)
 
 @dataclass
@@ -99,8 +97,6 @@ def make_net(shape, method:str|None=None, dropout:float|None=None):
                 dropout=dropout, n_extra=n_extra)
 
 # %% ../nbs/90_recipes.ipynb #c008
-#| code-fold: true
-#| code-summary: "the code of train_method"
 def train_method(method:str, data, shape, steps:int, teacher=None, device=None, progress:bool=False, seed:int=0,
                  bs:int=512, lr:float=1e-3, checkpoint=None, resume:bool=False, method_kw:dict|None=None, **fit_kw):
     "Train `method` on `data` with the course's settings (`method_kw` overrides its method object's); returns (the model to sample from, fit's result)."
@@ -124,8 +120,6 @@ def train_method(method:str, data, shape, steps:int, teacher=None, device=None, 
     return (res.ema if img.get('sample_ema', r.sample_ema) else model).eval(), res
 
 # %% ../nbs/90_recipes.ipynb #c011
-#| code-fold: true
-#| code-summary: "the code of save_model, load_model, sample_model, save_samples"
 def save_model(path, model, method:str, shape, data:str):
     "Save weights with what is needed to rebuild the model, atomically (a temporary file, then a rename: a crash never leaves half a file)."
     recipe(method)
@@ -170,8 +164,6 @@ def save_samples(x:torch.Tensor, out):
     return out.with_suffix('.pt'), out.with_suffix('.png')
 
 # %% ../nbs/90_recipes.ipynb #c014
-#| code-fold: true
-#| code-summary: "the code of train_model"
 def _teacher(teacher, data, device, method='cd', shape=None):
     if teacher is None: raise ValueError(f"`teacher` is required for method={method!r}: a model.pt trained with method='edm'" + (" (or 'exact' on the oracle)" if method == 'cd' else ''))
     if isinstance(teacher, str) and teacher == 'exact':
@@ -214,8 +206,6 @@ def train_model(method:str, data:str='oracle', out='runs/model', steps:int=3000,
     return model
 
 # %% ../nbs/90_recipes.ipynb #c017
-#| code-fold: true
-#| code-summary: "the code of demo, DEMO_METHODS, DEMO_KW, DEMO_FIT and more"
 DEMO_METHODS = ('cd', 'ctm')   # the default demo: methods that reach the teacher's precision in its budget (checked below)
 DEMO_KW = {'ctm': {'dsm': None, 'max_k': 4}}   # the demo's CTM: jumps of at most 4 teacher steps, no DSM
 DEMO_FIT = {'ctm': {'ema_decay': 0.9, 'schedule': 'constant', 'bs': 256}}   # a short EMA window (10 steps), a constant rate, batch 256

@@ -17,8 +17,6 @@ from .core import EMA, amp_dtype, module_device_dtype
 __all__ = ['COMPILE_MODES', 'FitResult', 'train_step', 'fit']
 
 # %% ../nbs/07_train.ipynb #c008
-#| code-fold: true
-#| code-summary: "FitResult, batch drawing, atomic checkpoint files and the learning-rate schedule"
 @dataclass
 class FitResult:
     "What `fit` returns: the trained model, its EMA model (or None), the per-step loss history and the step reached."
@@ -83,8 +81,6 @@ def _lr_lambda(warmup:int, steps:int, schedule:str):
     return f
 
 # %% ../nbs/07_train.ipynb #c009
-#| code-fold: true
-#| code-summary: "the loop state that a checkpoint saves and restores, and fit's argument checks"
 @dataclass
 class _Loop:
     "What fit carries from step to step; `state` and `load` are each other's inverse (the checkpoint)."
@@ -160,8 +156,6 @@ def _compiled(model, compile):
     return torch.compile(model, mode=None if compile is True else compile)
 
 # %% ../nbs/07_train.ipynb #n006
-#| code-fold: true
-#| code-summary: "DDP set-up, the loss with its non-finite check, and the method's after_step"
 def _setup(device, model):
     "(device, rank, world size): a plain run is rank 0 of 1; under torchrun the process group starts from its environment."
     try: dev = torch.device(device) if device is not None else module_device_dtype(model)[0]

@@ -157,6 +157,17 @@ def test_check_cells_say_what_they_prove_and_fold():
     assert not problems, '\n'.join(problems)
 
 
+def test_no_cell_gives_a_quarto_option_twice():
+    "Quarto's YAML rejects a cell whose options repeat a key; nbdev prepends code-fold and code-summary to `#| exports` cells."
+    s = _site()
+    code = lambda src: {'cell_type': 'code', 'source': src}
+    assert s['option_problems']({'cells': [code('#| exports\n#| code-fold: true\ndef f(): pass')]})
+    assert s['option_problems']({'cells': [code('#| code-fold: true\n#| code-fold: false\nassert 1')]})
+    assert not s['option_problems']({'cells': [code('#| exports\ndef f(): pass'), code('#| code-fold: true\n# one\nassert 1')]})
+    problems = [f'{p.name}: {e}' for p in sorted(NBS.glob('*.ipynb')) for e in s['option_problems'](json.loads(p.read_text()))]
+    assert not problems, '\n'.join(problems)
+
+
 def test_narrative_sections_sit_at_level_two():
     "The table of contents shows the narrative: prose sections are `##`, so the API entries (`###`, from show_doc) sit one level under them."
     s = _site()
