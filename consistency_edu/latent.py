@@ -93,7 +93,9 @@ def sample_ddim_guided(model, x:Tensor, timesteps, *, generator=None, callback=N
     z = x
     for i in _trange(len(ts), disable=not progress, leave=False):
         tt = torch.full((z.shape[0],), ts[i], device=z.device, dtype=torch.long)
-        e = model(z, tt, **cond) if class_labels is None else guided_eps(model(z, tt, class_labels=class_labels, **cond), model(z, tt, **cond), w)
+        if class_labels is None: e = model(z, tt, **cond)
+        elif not isinstance(w, Tensor) and w == 0: e = model(z, tt, class_labels=class_labels, **cond)   # (1 + 0) eps_c - 0 eps_u: no unconditional pass
+        else: e = guided_eps(model(z, tt, class_labels=class_labels, **cond), model(z, tt, **cond), w)
         last = i + 1 == len(ts)
         x0 = x0_from_eps(z, tt, e, ac) if callback or last else None     # the estimate only where it is used
         if callback: callback(dict(x=z, i=i, t=ts[i], t_next=None if last else ts[i + 1], denoised=x0))
