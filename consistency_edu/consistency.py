@@ -84,7 +84,9 @@ def sample_multistep(model, x:Tensor, sigmas:Tensor, *, sigma_min:float|None=Non
 # %% ../nbs/09_consistency.ipynb #x0a5fb2
 def karras_index_to_sigma(ts, steps:int=40, sigma_min:float=SIGMA_MIN, sigma_max:float=SIGMA_MAX, rho:float=7.):
     "The official code's mapping of integer indices `ts` into a Karras grid of `steps` levels (eq. 5 at u = ts / (steps - 1))."
-    return karras_sigma(torch.as_tensor(ts, dtype=torch.float64) / (steps - 1), sigma_min, sigma_max, rho)
+    t = torch.as_tensor(ts, dtype=torch.float64)
+    if steps < 2 or (t < 0).any() or (t > steps - 1).any(): raise ValueError(f"`ts` must lie in [0, steps - 1] = [0, {steps - 1}], got {t.tolist()}")
+    return karras_sigma(t / (steps - 1), sigma_min, sigma_max, rho)
 
 @torch.no_grad()
 def stochastic_iterative_sampler(model, x:Tensor, ts, sigma_min:float|None=None, sigma_max:float|None=None, *, steps:int=40,
@@ -159,6 +161,7 @@ def check_loss_options(metric:str, weighting:str):
 # %% ../nbs/09_consistency.ipynb #x116ca0
 def draw_index(N:int, x0:Tensor, generator=None):
     "n ~ U{0, ..., N-2} per sample (the lower of the two adjacent levels), on x0's device."
+    if N < 2: raise ValueError(f"`N` (levels) must be >= 2, got {N}")
     dev = generator.device if generator is not None else 'cpu'
     return torch.randint(0, N - 1, (x0.shape[0],), generator=generator, device=dev).to(x0.device)
 
@@ -229,6 +232,7 @@ def iterative_inpainting(model, y:Tensor, mask:Tensor, taus, sigma_min:float|Non
 
 def slerp(z1:Tensor, z2:Tensor, alpha:float):
     "Spherical interpolation between noises z1 and z2 (per sample)."
+    if z1.shape != z2.shape: raise ValueError(f"`z1` and `z2` must have one shape, got {tuple(z1.shape)} and {tuple(z2.shape)}")
     n1, n2 = z1.flatten(1).norm(dim=1), z2.flatten(1).norm(dim=1)
     cos = ((z1 * z2).flatten(1).sum(1) / (n1 * n2)).clamp(-1, 1)
     th = torch.acos(cos)

@@ -114,6 +114,7 @@ def sample_heun(model, x:Tensor, sigmas:Tensor, *, generator=None, callback=None
 # %% ../nbs/04_pf_ode.ipynb #c012
 def get_ancestral_step(sigma_from, sigma_to, eta:float=1.):
     "(sigma_down, sigma_up) of one ancestral/DDIM-eta step (k-diffusion's convention)."
+    if eta < 0: raise ValueError(f"`eta` must be >= 0, got {eta}")
     if not eta: return sigma_to, torch.zeros_like(torch.as_tensor(sigma_to))
     sigma_up = torch.minimum(torch.as_tensor(sigma_to), eta * (sigma_to ** 2 * (sigma_from ** 2 - sigma_to ** 2) / sigma_from ** 2) ** 0.5)
     return (sigma_to ** 2 - sigma_up ** 2) ** 0.5, sigma_up
