@@ -38,8 +38,7 @@ class CDLoss(ConsistencyMethod):
         self.teacher, self.N, self.mu0, self.solver, self.metric, self.weighting, self.c, self.lpips = teacher, N, mu, solver, metric, weighting, c, lpips
         lo, hi = sigma_range(model)
         self._levels = cm_sigmas(N, lo if sigma_min is None else sigma_min, hi if sigma_max is None else sigma_max, rho)
-        if not 0 <= mu < 1: raise ValueError(f"`mu` (the target EMA rate) must be in [0, 1), got {mu}")
-        self.target = EMA(model, mu)          # created equal to the student; moved in after_step
+        self.target = EMA(model, mu, 'mu')          # created equal to the student; moved in after_step
 
     def levels(self, k:int=0): return self._levels
     def mu(self, k:int=0): return self.mu0

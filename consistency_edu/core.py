@@ -68,7 +68,8 @@ def as_sigma(sigma,                # noise level: a number, a 0-d tensor or a `(
 
 # %% ../nbs/00_core.ipynb #c011
 def module_device_dtype(m:torch.nn.Module):
-    "The device and dtype of `m`'s first parameter (or buffer); CPU/float32 for a module without any."
+    "The device and dtype of `m`'s first parameter (or buffer); CPU/float32 for a module without any, or a plain callable."
+    if not isinstance(m, torch.nn.Module): return torch.device('cpu'), torch.float32
     for t in itertools.chain(m.parameters(), m.buffers()):   # lazily: the first floating tensor decides
         if t.is_floating_point(): return t.device, t.dtype
     return torch.device('cpu'), torch.float32
@@ -130,8 +131,8 @@ def sigma_range(model=None):
 # %% ../nbs/00_core.ipynb #n012
 class EMA:
     "An exponential moving average of `model`'s parameters: update(model) after each optimizer step."
-    def __init__(self, model:torch.nn.Module, decay:float=0.999):
-        if not 0 <= decay < 1: raise ValueError(f"`decay` must be in [0, 1), got {decay}")
+    def __init__(self, model:torch.nn.Module, decay:float=0.999, name:str='decay'):   # name: the caller's argument, for the error
+        if not 0 <= decay < 1: raise ValueError(f"`{name}` must be in [0, 1), got {decay}")
         self.decay, self.model = decay, copy.deepcopy(model).eval().requires_grad_(False)
 
     @torch.no_grad()

@@ -187,11 +187,10 @@ class CTMLoss(ConsistencyMethod):
         if not (dsm in (None, 'adaptive') or (isinstance(dsm, (int, float)) and dsm >= 0)): raise ValueError(f"`dsm` must be 'adaptive', a weight >= 0 or None, got {dsm!r}")
         if gan_start < 0: raise ValueError(f"`gan_start` (the step the discriminator starts at) must be >= 0, got {gan_start}")
         if N < 2: raise ValueError(f"`N` (levels of the CTM grid) must be >= 2, got {N}")
-        if not 0 <= mu < 1: raise ValueError(f"`mu` (the target EMA rate) must be in [0, 1), got {mu}")
         ctm_max_k(N, max_k)                                    # a bad cap fails here, not at the first step
         self.teacher, self.N, self.max_k, self.mu0, self.metric, self.dsm, self.c, self.lpips = teacher, N, max_k, mu, metric, dsm, c, lpips
         lo, hi = sigma_range(model)
-        self.grid, self.target = ctm_grid(N, lo, hi, rho), EMA(model, mu)
+        self.grid, self.target = ctm_grid(N, lo, hi, rho), EMA(model, mu, 'mu')
         self.gan, self.gan_start, self.gan_weight = gan, gan_start, gan_weight
         if gan:
             if disc is None and shape is None: raise ValueError("`gan=True` needs `disc` or the data `shape` to build one")

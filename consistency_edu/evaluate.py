@@ -114,7 +114,7 @@ def f_star_error(model, gm, sigma:float|None=None, n:int=1000, seed:int=7, targe
     if target is None: target = f_star_error_target(gm, sigma, n, seed, lo)
     training = getattr(model, 'training', False)
     if hasattr(model, 'eval'): model.eval()
-    dev, dt = module_device_dtype(model) if isinstance(model, torch.nn.Module) else (torch.device('cpu'), torch.float32)   # the model's own device and dtype
+    dev, dt = module_device_dtype(model)                    # the model's own device and dtype
     err = (model(sigma * z.to(dev, dt), sigma).float() - target.to(dev)).norm(dim=1).mean().item()
     if training: model.train()
     return err

@@ -166,8 +166,7 @@ class LCDLoss(ConsistencyMethod):
         lcd_pairs(1, k, model.T)                                              # validates k
         self.teacher, self.k_skip, self.w_range, self.mu0, self.metric, self.c = teacher_eps, k, (w_min, w_max), mu, metric, c
         if metric not in DISTANCES: raise ValueError(f"`metric` must be one of {DISTANCES}, got {metric!r}")
-        if not 0 <= mu < 1: raise ValueError(f"`mu` (the target EMA rate) must be in [0, 1), got {mu}")
-        self.target = EMA(model, mu)
+        self.target = EMA(model, mu, 'mu')
     def timesteps(self): return torch.arange(self.k_skip - 1, self.target.model.T, self.k_skip)
     def levels(self, k:int=0):
         "The ascending noise levels of the k-skipping grid (VE sigmas of its timesteps, as every method's levels are)."

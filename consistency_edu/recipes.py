@@ -149,7 +149,7 @@ def sample_model(model, method:str, shape, n:int=64, nfe:int=35, taus=(), seed:i
         labels = torch.arange(n) % model.num_classes if label is None else torch.full((n,), int(label))
         return model.sample(labels, steps=nfe, w=0. if guidance is None else guidance, generator=torch.Generator().manual_seed(seed))
     if guidance is not None or label is not None: raise ValueError(f"`guidance` and `label` apply to method='lcm' only, not {method!r}")
-    dt = module_device_dtype(model)[1] if isinstance(model, torch.nn.Module) else torch.float32     # noise in the model's own dtype
+    dt = module_device_dtype(model)[1]                   # noise in the model's own dtype
     z = torch.randn(n, *shape, generator=torch.Generator().manual_seed(seed)).to(device, dt)
     return (r.sample or (lambda m, z, nfe, taus, gamma, seed: sample_consistency(m, z, taus, seed)))(model, z, nfe, taus, gamma, seed + 1)
 

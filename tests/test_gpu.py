@@ -76,25 +76,21 @@ def test_graphed_teacher_inside_the_loss_is_replayed_not_re_recorded(monkeypatch
     assert len(recorded) - before <= 4, (before, len(recorded))                            # replays; unmarked, each step records anew
 
 
-@pytest.mark.parametrize('mode', [False, True, 'reduce-overhead'])
-@pytest.mark.parametrize('method', ['ct', 'ict', 'ect'])
-def test_pair_loss_shares_one_dropout_mask_in_every_mode(method, mode):
-    """At t_lo = t_hi (and theta^- = theta) the pair loss is zero only if both passes see one dropout mask. Rewinding torch's
-    generator did not reach the random state of a network under CUDA graphs; keyed dropout (`nets.same_dropout`) must hold
-    eagerly, compiled and under graphs, replayed step after step, for the target the method uses (iCT, ECT: the model, CT: its
-    EMA). ECT draws its own levels, so for it the two passes run at one level inside `same_dropout`, as `ect_loss` runs them."""
+def check_shared_mask(method, mode, device):
+    """At t_lo = t_hi (and theta^- = theta) the pair loss of `method`'s model, run in `mode` on `device`, is zero only if both
+    passes see one dropout mask; outside the pair two passes must draw two masks. tests/test_compile_cpu.py runs it on the CPU."""
     from consistency_edu.recipes import recipe, make_net
     from consistency_edu.consistency import consistency_pair_loss
     from consistency_edu.train import _compiled
     from consistency_edu.nets import same_dropout
     torch.manual_seed(0)
-    model = recipe(method).model(make_net(SHAPE, method, dropout=0.3)).cuda().train()
+    model = recipe(method).model(make_net(SHAPE, method, dropout=0.3)).to(device).train()
     with torch.no_grad():                                                         # no zero head: the output must depend on the mask
         for p in model.parameters(): p.add_(0.02 * torch.randn_like(p))
-    loss = _method(method, model, None).to('cuda')
+    loss = _method(method, model, None).to(device)
     fwd = _compiled(model, mode)
     target = loss.target_model(fwd)
-    x, t = torch.randn(32, *SHAPE, device='cuda'), torch.full((32,), 2., device='cuda')
+    x, t = torch.randn(32, *SHAPE, device=device), torch.full((32,), 2., device=device)
     for step in range(5):                                                         # graphs are recorded on the first calls, replayed after
         torch.compiler.cudagraph_mark_step_begin()
         if method == 'ect':
@@ -104,3 +100,13 @@ def test_pair_loss_shares_one_dropout_mask_in_every_mode(method, mode):
     torch.compiler.cudagraph_mark_step_begin()
     a, b = fwd(x, t).detach().clone(), fwd(x, t).detach()
     assert (a - b).abs().max().item() > 1e-3                                      # outside the pair, two passes draw two masks
+
+
+@pytest.mark.parametrize('mode', [False, True, 'reduce-overhead'])
+@pytest.mark.parametrize('method', ['ct', 'ict', 'ect'])
+def test_pair_loss_shares_one_dropout_mask_in_every_mode(method, mode):
+    """Rewinding torch's generator did not reach the random state of a network under CUDA graphs; keyed dropout
+    (`nets.same_dropout`) must hold eagerly, compiled and under graphs, replayed step after step, for the target the method
+    uses (iCT, ECT: the model, CT: its EMA). ECT draws its own levels, so for it the two passes run at one level inside
+    `same_dropout`, as `ect_loss` runs them."""
+    check_shared_mask(method, mode, 'cuda')
