@@ -68,7 +68,10 @@ def _extra_embedding(module, extra, x):
 def keyed_uniform(shape, key:Tensor, salt:int=0) -> Tensor:
     "Numbers in [0, 1) of `shape`, a pure function of (`key`, `salt`, position): a counter-based hash, no generator state."
     i = torch.arange(math.prod(shape), device=key.device, dtype=torch.int64).view(shape)
-    x = (i * 0x9E3779B1 + key.to(torch.int64) * 0x85EBCA77 + salt * 0xC2B2AE3D) & 0xFFFFFFFF
+    # i·A + key·B + salt·C (mod 2^32), written (i + key·B/A + salt·C/A)·A: the position then enters a product only through a
+    # tensor sum, so a compiled kernel never multiplies its 32-bit index by a constant above 2^31 (triton rejects that)
+    off = (key.to(torch.int64) * 0x1A63E8A7 + salt * 0x59A5544D) & 0xFFFFFFFF     # B/A and C/A (mod 2^32): A = 0x9E3779B1 is odd
+    x = ((i + off) * 0x9E3779B1) & 0xFFFFFFFF
     for shift, mul in ((16, 0x7FEB352D), (15, 0x846CA68B)):    # lowbias32: xor-shift and multiply, twice (mod 2^32)
         x = ((x ^ (x >> shift)) * mul) & 0xFFFFFFFF
     return ((x ^ (x >> 16)) >> 8).to(torch.float32) * 2. ** -24   # the top 24 bits: exact in float32, never 1
