@@ -17,6 +17,11 @@ def render(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
         if c['cell_type'] == 'markdown':
             parts.append(re.sub(r'\]\(([\w-]+)\.ipynb\)', r'](nbs/\1.ipynb)', src)); continue
         if c['cell_type'] != 'code' or re.search(r'^#\|\s*hide', src, re.M): continue
+        if re.search(r'^#\|\s*echo:\s*false', src, re.M):     # a shown result without its code: the table, or the figure's link
+            md = [''.join(o['data']['text/markdown']) for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
+            if md: parts.append(md[0].rstrip('\n'))
+            elif m := re.search(r"Image\('([^']+)'\)", src): parts.append(f'![](nbs/{m.group(1)})')
+            continue
         parts.append(f'```python\n{src}\n```')
         for o in c.get('outputs', []):
             text = ''.join(o.get('data', {}).get('text/plain', []) or o.get('text', []))

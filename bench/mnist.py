@@ -10,7 +10,7 @@ nbs/_mnist_table.md, nbs/_mnist_samples.png (sample grids of every row, seed 0) 
     python bench/mnist.py [--teacher-steps 8000] [--cd-steps 6500] [--seeds 0 1 2] [--workers 3] [--device cuda]
     python bench/mnist.py --device cpu --teacher-steps 3 --cd-steps 4 --set bs=8 n=40 points=2 block=40 nfes=35 --seeds 0 --work /tmp/m --root /tmp/m   # a smoke test
 """
-import argparse, ast, json, sys
+import argparse, ast, json, re, sys
 from pathlib import Path
 import torch
 import matplotlib; matplotlib.use('Agg')
@@ -22,19 +22,32 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def figures(res, work, nbs):
     "Sample grids of the teacher per NFE and of CD per step count (seed 0), and FD against GPU-minutes for every seed."
-    ts, cs = torch.load(Path(work)/'teacher_samples.pt'), torch.load(Path(work)/'cd'/f"samples-{res['cd'][0]['seed']}.pt")
+    sp = [Path(work)/'teacher_samples.pt', Path(work)/'cd'/f"samples-{res['cd'][0]['seed']}.pt"]
+    if all(p.exists() for p in sp): samples_figure(*map(torch.load, sp), nbs)
+    else: print(f'samples not under {work}: nbs/_mnist_samples.png kept as it is')
+    curve_figure(res, nbs)
+
+def workers(res):
+    "How many students trained at once on the one GPU (stored since the field exists; before, read from the command)."
+    if 'workers' in res: return res['workers']
+    m = re.search(r'--workers (\d+)', res['command'])
+    return min(int(m.group(1)) if m else 3, len(res['cd']))
+
+def samples_figure(ts, cs, nbs):
     panels = [(f'teacher, Heun {k} NFE', x) for k, x in ts.items()] + [(f'CD, {k} step{"s" * (k > 1)}', x) for k, x in cs.items()]
     fig, axs = plt.subplots(1, len(panels), figsize=(2.2 * len(panels), 2.6))
     for ax, (title, x) in zip(axs, panels):
         ax.imshow(image_grid(x[:36], 6)[..., 0], cmap='gray'); ax.set_title(title, fontsize=8); ax.axis('off')
     fig.tight_layout(); fig.savefig(nbs/'_mnist_samples.png', dpi=100); plt.close(fig)
+
+def curve_figure(res, nbs):
     h35 = next(r['FD'] for r in res['teacher']['rows'] if r['nfe'] == 35)
     fig, ax = plt.subplots(figsize=(6, 3.2))
     for c in res['cd']:
         for key, ls in (('FD1', '-'), ('FD2', '--')):
             ax.plot([p['gpu_minutes'] for p in c['curve']], [p[key] for p in c['curve']], ls, marker='o', label=f"seed {c['seed']}, {key[-1]} step{'s' * (key == 'FD2')}")
     ax.axhline(h35, color='k', lw=1, ls=':', label='teacher, Heun 35'); ax.axhline(res['teacher']['floor']['FD'], color='gray', lw=1, ls='-.', label='floor')
-    ax.set_yscale('log'); ax.set_xlabel('GPU-minutes of CD training'); ax.set_ylabel('FD (MNIST-5k)'); ax.legend(fontsize=6, ncol=2)
+    ax.set_yscale('log'); ax.set_xlabel(f'minutes of CD training (wall clock, {workers(res)} students sharing one GPU)' if workers(res) > 1 else 'GPU-minutes of CD training'); ax.set_ylabel('FD (MNIST-5k)'); ax.legend(fontsize=6, ncol=2)
     fig.tight_layout(); fig.savefig(nbs/'_mnist_curve.png', dpi=100); plt.close(fig)
 
 def main():
@@ -55,11 +68,13 @@ def main():
         if isinstance(cfg.get('nfes'), int): cfg['nfes'] = (cfg['nfes'],)
         res = run_mnist_suite(a.work, a.seeds, a.workers, [0] if a.device == 'cuda' else None, a.device, a.threads,
                               teacher_steps=a.teacher_steps, cd_steps=a.cd_steps, **cfg)
+        res['workers'] = min(a.workers, len(a.seeds))
         res = json.loads(write_result(path, res, device=a.device, command=' '.join(['python', *sys.argv])).read_text())
     cfg = res['cfg']
     head = (f"{provenance_line(res)} Teacher: EDM, U-Net ch 64 (1, 2, 2), {cfg['teacher_steps']} steps; CD from it, {cfg['cd_steps']} steps, "
             f"{len(res['cd'])} seeds; batch {cfg['bs']}, lr {cfg['lr']:g}; {cfg['n']} samples per row, scored by the MNIST-5k classifier "
-            f"({res['teacher']['classifier']}). Two steps through σ = 0.8; four through 17.2, 3.7, 0.8.\n\n")
+            f"({res['teacher']['classifier']}). Two steps through σ = 0.8; four through 17.2, 3.7, 0.8. Training s is wall clock"
+            + (f"; the {workers(res)} students trained at once on the one GPU, so each had about 1/{workers(res)} of it" if workers(res) > 1 else '') + ".\n\n")
     (root/'nbs'/'_mnist_table.md').write_text(head + mnist_table_md(res) + '\n')
     figures(res, a.work, root/'nbs')
     print((root/'nbs'/'_mnist_table.md').read_text())

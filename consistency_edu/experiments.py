@@ -917,12 +917,12 @@ def _mnist_job(job:tuple):
     teacher, sec = mnist_teacher(cfg['teacher_steps'], device, 0, cfg['bs'], cfg['lr'], path=out/'teacher.pt')
     if kind == 'teacher':
         rows, xs = mnist_teacher_rows(teacher, score, cfg['n'], cfg.get('nfes', (10, 18, 35, 79)))
-        torch.save({nfe: x[:64] for nfe, x in xs.items()}, out/'teacher_samples.pt')
+        torch.save({nfe: x[:64].clone() for nfe, x in xs.items()}, out/'teacher_samples.pt')   # clone: a slice saves all n
         write_json(out/'teacher.json', {'rows': rows, 'seconds': sec, 'floor': score.floor(), 'classifier': score.classifier})
     else:
         model, curve, res = mnist_cd(teacher, cfg['cd_steps'], score, device, seed, cfg['points'], cfg['n'], cfg['bs'], cfg['lr'])
         rows, xs = mnist_cd_rows(model, score, cfg['n'])
-        (out/'cd').mkdir(exist_ok=True); torch.save({k: x[:64] for k, x in xs.items()}, out/'cd'/f'samples-{seed}.pt')
+        (out/'cd').mkdir(exist_ok=True); torch.save({k: x[:64].clone() for k, x in xs.items()}, out/'cd'/f'samples-{seed}.pt')
         write_json(out/'cd'/f'{seed}.json', {'seed': seed, 'rows': rows, 'curve': curve, 'seconds': res.seconds, 'callback_seconds': res.callback_seconds,
                                              'finite': all(math.isfinite(v) for v in res.history), 'classifier': score.classifier})
     return f'{kind} · seed {seed}: {time.time() - t0:.0f} s'

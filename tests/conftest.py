@@ -10,7 +10,7 @@ import os
 # seconds per notebook in bench/test_time.py's run on two cores (2026-12-05, 294 s in all)
 MEASURED = {'17_latent': 124, '91_experiments': 80, '15_ctm': 54, '06_edm': 46, '07_train': 35, '90_recipes': 30, '11_cd': 29,
             '16_lcm': 28, '13_ict': 22, '08_metrics': 20, '14_ict_prop1': 18, '10_evaluate': 18, '09_consistency': 14, '12_ct': 12,
-            '03_toy': 8, '92_cli': 6, '19_lcm_lora': 6, '14b_ect': 5, '04_pf_ode': 4, '01_sde': 2}
+            '03_toy': 8, '92_cli': 6, '19_lcm_lora': 6, '20_mnist': 4, '14b_ect': 5, '04_pf_ode': 4, '01_sde': 2}
 
 
 def pytest_configure(config):

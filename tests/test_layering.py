@@ -30,7 +30,7 @@ def imports(name):
 
 def table(readme=None):
     "The layering table as [(layer, modules, rule text)], top row first."
-    text = (readme or (ROOT/'README.md').read_text()).split('## How the library is layered', 1)[1]
+    text = (readme or (ROOT/'README.md').read_text()).split('## How the library is layered', 1)[1].split('\n## ', 1)[0]   # its section only
     rows = [l for l in text.splitlines() if l.startswith('|')][2:]
     out = []
     for row in rows:
