@@ -8,15 +8,16 @@ nbs/_mnist_table.md, nbs/_mnist_samples.png (sample grids of every row, seed 0) 
 --render rewrites the markdown and figures from the stored file and the samples under --work.
 
     python bench/mnist.py [--teacher-steps 8000] [--cd-steps 6500] [--seeds 0 1 2] [--workers 3] [--device cuda]
+    python bench/mnist.py --variants 'lr 4e-4' 'lr 8e-4' 'N = 40' --workers 3   # CD's variants from the stored teacher, one seed each
     python bench/mnist.py --device cpu --teacher-steps 3 --cd-steps 4 --set bs=8 n=40 points=2 block=40 nfes=35 --seeds 0 --work /tmp/m --root /tmp/m   # a smoke test
 """
-import argparse, ast, json, re, sys
+import argparse, ast, json, re, shlex, shutil, sys
 from pathlib import Path
 import torch
 import matplotlib; matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 from consistency_edu.core import image_grid
-from consistency_edu.experiments import run_mnist_suite, mnist_table_md, write_result, provenance_line
+from consistency_edu.experiments import run_mnist_suite, mnist_table_md, mnist_variants_md, write_result, write_json, provenance_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,7 +59,12 @@ def main():
     p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='override a setting of experiments.MNIST_CFG (smoke runs)')
     p.add_argument('--work', default=str(ROOT/'bench'/'out'/'mnist')); p.add_argument('--root', default=str(ROOT))
     p.add_argument('--render', action='store_true', help='only rewrite the table and figures from the stored results')
+    p.add_argument('--variants', nargs='+', default=[], metavar='NAME', help='CD settings of experiments.MNIST_VARIANTS to train beside the stored suite '
+                   '(its teacher and students read from bench/results/mnist.json and --teacher, not retrained); writes bench/results/mnist_variants.json')
+    p.add_argument('--variant-seeds', type=int, nargs='+', default=[0])
+    p.add_argument('--teacher', default=str(ROOT/'bench'/'weights'/'mnist_teacher_bf16.pt'), help='the stored teacher, used when --work has none')
     a = p.parse_args()
+    if a.variants: return variants(a)
     root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True); (root/'bench'/'results').mkdir(parents=True, exist_ok=True)
     path = root/'bench'/'results'/'mnist.json'
     if a.render: res = json.loads(path.read_text())
@@ -78,5 +84,30 @@ def main():
     (root/'nbs'/'_mnist_table.md').write_text(head + mnist_table_md(res) + '\n')
     figures(res, a.work, root/'nbs')
     print((root/'nbs'/'_mnist_table.md').read_text())
+
+def variants(a):
+    "Train CD's variants from the stored suite's teacher (copied into --work) and write their table beside the suite's students."
+    root, work = Path(a.root), Path(a.work)
+    (root/'nbs').mkdir(parents=True, exist_ok=True)
+    suite = json.loads((root/'bench'/'results'/'mnist.json').read_text())
+    (work/'cd').mkdir(parents=True, exist_ok=True)
+    if not (work/'teacher.pt').exists(): shutil.copy(a.teacher, work/'teacher.pt')
+    if not (work/'teacher.json').exists(): write_json(work/'teacher.json', suite['teacher'])     # the suite's scores of this teacher
+    for c in suite['cd']:
+        if not (work/'cd'/f"{c['seed']}.json").exists(): write_json(work/'cd'/f"{c['seed']}.json", c)
+    path = root/'bench'/'results'/'mnist_variants.json'
+    if not a.render:
+        if a.device == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
+        cfg = {**suite['cfg'], **{k: ast.literal_eval(v) for k, v in (s.split('=', 1) for s in a.set)}}
+        res = run_mnist_suite(work, [c['seed'] for c in suite['cd']], a.workers, [0] if a.device == 'cuda' else None, a.device, a.threads,
+                              variants=a.variants, variant_seeds=a.variant_seeds, **cfg)
+        res['workers'] = min(a.workers, len(a.variants) * len(a.variant_seeds))
+        write_result(path, res, device=a.device, command=shlex.join(['python', *sys.argv]))
+    res = json.loads(path.read_text())
+    head = (f"{provenance_line(res)} Each variant changes one setting of the suite's CD ({res['cfg']['cd_steps']:,} steps from the same teacher, its weights "
+            f"stored in bf16, the precision its layers run in under autocast); the suite's row is its three students ({suite['date']}). "
+            f"Variants trained {workers(res)} at a time on the one device.\n\n")
+    (root/'nbs'/'_mnist_variants.md').write_text(head + mnist_variants_md(res) + '\n')
+    print((root/'nbs'/'_mnist_variants.md').read_text())
 
 if __name__ == '__main__': main()

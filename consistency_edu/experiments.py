@@ -4,7 +4,7 @@
 
 # %% ../nbs/91_experiments.ipynb #c002
 from __future__ import annotations
-import json, math, multiprocessing, os, platform, shlex, subprocess, sys, time
+import json, math, multiprocessing, os, platform, re, shlex, subprocess, sys, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,21 +38,21 @@ from .recipes import train_method, save_model, load_model
 # %% auto #0
 __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ECT_TOY', 'ORACLE_ROWS', 'GAMMAS',
            'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIAG_SIGMAS', 'ICT_DIAGNOSIS',
-           'DIAGNOSIS_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'MNIST_TAUS', 'MNIST_CFG', 'SKIP_KS',
-           'SKIP_WS', 'SKIP_CFG', 'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json', 'write_result',
-           'provenance_line', 'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup',
-           'mean_std', 'pm', 'separated', 'train_classifier', 'train_digits_classifier', 'train_mnist5k_classifier',
-           'save_digits_classifier', 'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet',
-           'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows',
-           'train_oracle_row', 'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values',
-           'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure',
-           'effect', 'effects_md', 'FErrorBands', 'ict_trace', 'run_ict_diagnosis', 'diagnosis_values',
-           'ict_diagnosis_md', 'ict_diagnosis_figure', 'DigitsRow', 'digits_unet', 'train_digits_teacher',
-           'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'fast_fit', 'timed_sample', 'mnist_teacher',
-           'mnist_teacher_rows', 'mnist_cd_rows', 'mnist_cd', 'run_mnist_suite', 'mnist_table_md', 'latent_lcm_rows',
-           'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md',
-           'labelled_mixture', 'guided_f_star_vp', 'lcd_fixed_point', 'lcm_skip_run', 'run_lcm_skip', 'skip_values',
-           'lcm_skip_md']
+           'DIAGNOSIS_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'MNIST_TAUS', 'MNIST_CFG', 'MNIST_VARIANTS',
+           'SKIP_KS', 'SKIP_WS', 'SKIP_CFG', 'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json',
+           'write_result', 'provenance_line', 'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header',
+           'bench_setup', 'mean_std', 'pm', 'separated', 'train_classifier', 'train_digits_classifier',
+           'train_mnist5k_classifier', 'save_digits_classifier', 'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows',
+           'digits_student', 'step_unet', 'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras',
+           'oracle_teacher', 'teacher_rows', 'train_oracle_row', 'run_oracle_row', 'run_jobs', 'run_oracle_suite',
+           'collect_oracle_suite', 'row_values', 'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md',
+           'ctm_table_md', 'ablation_figure', 'effect', 'effects_md', 'FErrorBands', 'ict_trace', 'run_ict_diagnosis',
+           'diagnosis_values', 'ict_diagnosis_md', 'ict_diagnosis_figure', 'DigitsRow', 'digits_unet',
+           'train_digits_teacher', 'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'fast_fit',
+           'timed_sample', 'mnist_teacher', 'mnist_teacher_rows', 'mnist_cd_rows', 'mnist_cd', 'run_mnist_suite',
+           'mnist_table_md', 'mnist_variants_md', 'latent_lcm_rows', 'lcm_lora_experiment', 'lcm_lora_markdown',
+           'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md', 'labelled_mixture', 'guided_f_star_vp',
+           'lcd_fixed_point', 'lcm_skip_run', 'run_lcm_skip', 'skip_values', 'lcm_skip_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -907,9 +907,12 @@ def mnist_cd(teacher, steps:int, score, device='cuda', seed:int=0, points:int=5,
 
 # %% ../nbs/91_experiments.ipynb #2d9bb37a
 MNIST_CFG = dict(teacher_steps=8000, cd_steps=6500, bs=256, lr=2e-4, n=1500, points=5)   # n: three blocks of the test split's 500
+MNIST_VARIANTS = {'lr 4e-4': {'lr': 4e-4}, 'lr 8e-4': {'lr': 8e-4}, 'N = 40': {'method_kw': {'N': 40}}}   # CD settings tried against the suite's
+
+def _variant_file(name:str, seed:int) -> str: return re.sub(r'[^\w.-]+', '_', name).strip('_') + f'-{seed}'
 
 def _mnist_job(job:tuple):
-    "One job of the MNIST-5k suite: ('teacher', 0, ...) trains (or reuses) and scores the teacher; ('cd', seed, ...) one CD student from it."
+    "One job of the MNIST-5k suite: ('teacher', 0, ...) trains (or reuses) and scores the teacher; ('cd', seed, ...) one CD student from it; (name, seed, ...) one with `MNIST_VARIANTS[name]`'s settings."
     kind, seed, out, cfg, device = job
     out, t0 = Path(out), time.time()
     device = torch.device(device if torch.cuda.is_available() or device == 'cpu' else 'cpu')
@@ -920,22 +923,28 @@ def _mnist_job(job:tuple):
         torch.save({nfe: x[:64].clone() for nfe, x in xs.items()}, out/'teacher_samples.pt')   # clone: a slice saves all n
         write_json(out/'teacher.json', {'rows': rows, 'seconds': sec, 'floor': score.floor(), 'classifier': score.classifier})
     else:
-        model, curve, res = mnist_cd(teacher, cfg['cd_steps'], score, device, seed, cfg['points'], cfg['n'], cfg['bs'], cfg['lr'])
+        v = {} if kind == 'cd' else MNIST_VARIANTS[kind]
+        model, curve, res = mnist_cd(teacher, cfg['cd_steps'], score, device, seed, cfg['points'], cfg['n'], cfg['bs'], v.get('lr', cfg['lr']), **v.get('method_kw', {}))
         rows, xs = mnist_cd_rows(model, score, cfg['n'])
-        (out/'cd').mkdir(exist_ok=True); torch.save({k: x[:64].clone() for k, x in xs.items()}, out/'cd'/f'samples-{seed}.pt')
-        write_json(out/'cd'/f'{seed}.json', {'seed': seed, 'rows': rows, 'curve': curve, 'seconds': res.seconds, 'callback_seconds': res.callback_seconds,
-                                             'finite': all(math.isfinite(v) for v in res.history), 'classifier': score.classifier})
+        sub, name = (out/'cd', str(seed)) if kind == 'cd' else (out/'variants', _variant_file(kind, seed))
+        sub.mkdir(exist_ok=True); torch.save({k: x[:64].clone() for k, x in xs.items()}, sub/f'samples-{name}.pt')
+        write_json(sub/f'{name}.json', {'seed': seed, **({} if kind == 'cd' else {'variant': kind, 'settings': v}), 'rows': rows, 'curve': curve,
+                                        'seconds': res.seconds, 'callback_seconds': res.callback_seconds,
+                                        'finite': all(math.isfinite(v) for v in res.history), 'classifier': score.classifier})
     return f'{kind} · seed {seed}: {time.time() - t0:.0f} s'
 
-def run_mnist_suite(out, seeds=(0, 1, 2), workers:int=3, gpus=None, device='cuda', threads:int=4, progress:bool=True, **cfg):
-    "The MNIST-5k table: the teacher, then a CD student per seed in `workers` processes (sharing `gpus`); MNIST_CFG's settings unless given. Returns the collected results."
+def run_mnist_suite(out, seeds=(0, 1, 2), workers:int=3, gpus=None, device='cuda', threads:int=4, progress:bool=True, variants=(), variant_seeds=(0,), **cfg):
+    "The MNIST-5k table: the teacher, then a CD student per seed and one per (variant, variant seed) in `workers` processes (sharing `gpus`); MNIST_CFG's settings unless given. Returns the collected results."
+    if unknown := [v for v in variants if v not in MNIST_VARIANTS]: raise ValueError(f"`variants` must be names of MNIST_VARIANTS ({', '.join(MNIST_VARIANTS)}), got {unknown}")
     cfg, out = {**MNIST_CFG, **cfg}, Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if not (out/'teacher.json').exists(): run_jobs(_mnist_job, [('teacher', 0, str(out), cfg, str(device))], 1, threads, gpus and gpus[:1], progress)
     jobs = [('cd', s, str(out), cfg, str(device)) for s in seeds if not (out/'cd'/f'{s}.json').exists()]
+    jobs += [(v, s, str(out), cfg, str(device)) for v in variants for s in variant_seeds if not (out/'variants'/f'{_variant_file(v, s)}.json').exists()]
     if jobs: run_jobs(_mnist_job, jobs, min(workers, len(jobs)), threads, gpus, progress)
-    return {'cfg': cfg, 'teacher': json.loads((out/'teacher.json').read_text()),
-            'cd': [json.loads(p.read_text()) for p in sorted((out/'cd').glob('*.json'))]}
+    res = {'cfg': cfg, 'teacher': json.loads((out/'teacher.json').read_text()), 'cd': [json.loads(p.read_text()) for p in sorted((out/'cd').glob('*.json'))]}
+    if (out/'variants').exists(): res['variants'] = [json.loads(p.read_text()) for p in sorted((out/'variants').glob('*.json'))]
+    return res
 
 def mnist_table_md(res:dict):
     "The MNIST-5k table: the teacher's Heun per NFE, CD per step count (mean ± sd over seeds), FD over the teacher's Heun-35, training seconds (the teacher's, a student's), samples per second, the floor."
@@ -951,6 +960,19 @@ def mnist_table_md(res:dict):
     fl = t['floor']
     body.append(['floor (test split against train)', f"{fl['FD']:.1f}", f"{fl['precision']:.3f}", f"{fl['recall']:.3f}", '', '', ''])
     return md_table(['model · sampling', 'FD', 'precision', 'recall', 'FD / teacher Heun-35', 'training s', 'samples/s'], body)
+def mnist_variants_md(res:dict):
+    "CD's variants beside the suite's setting: FD at one and two steps at the end (mean ± sd where several seeds), over the teacher's Heun-35, and the one-step FD's drop over the last stretch of its curve."
+    h35 = next(r['FD'] for r in res['teacher']['rows'] if r['nfe'] == 35)
+    groups = {f"suite (lr {res['cfg']['lr']:g}, N = 18)": res['cd']}
+    for v in res.get('variants', []): groups.setdefault(v['variant'], []).append(v)
+    body = []
+    for name, runs in groups.items():
+        fd = {k: [next(r['FD'] for r in c['rows'] if r['steps'] == k) for c in runs] for k in (1, 2)}
+        drop = [1 - c['curve'][-1]['FD1'] / c['curve'][-2]['FD1'] for c in runs if len(c['curve']) > 1]
+        body.append([name, str(len(runs)), pm(fd[1], 1), pm(fd[2], 1), pm([x / h35 for x in fd[1]], 2, '×'), pm([x / h35 for x in fd[2]], 2, '×'),
+                     f"{100 * mean_std(drop)[0]:.0f}%" if drop else ''])
+    return md_table(['CD setting', 'seeds', 'FD, 1 step', 'FD, 2 steps', '1 step / teacher Heun-35', '2 steps / teacher Heun-35', 'one-step FD drop over the last stretch'], body)
+
 
 # %% ../nbs/91_experiments.ipynb #x017
 @torch.no_grad()
