@@ -8,10 +8,10 @@ Writes bench/results/cuda_graphs.json and nbs/_cuda_graphs.md.
 
     python bench/cuda_graphs.py [--methods edm ict cd ctm] [--render]
 """
-import argparse, json, re, time
+import argparse, re, time
 from pathlib import Path
 import torch
-from consistency_edu.experiments import write_result
+from consistency_edu.experiments import stored_result
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = {'edm': 'EDM', 'ict': 'iCT', 'cd': 'CD (Heun)', 'ctm': 'CTM + DSM'}
@@ -68,6 +68,5 @@ if __name__ == '__main__':
     ap.add_argument('--methods', nargs='+', default=list(NAMES)); ap.add_argument('--render', action='store_true')
     a = ap.parse_args()
     path = ROOT/'bench'/'results'/'cuda_graphs.json'
-    res = json.loads(path.read_text()) if a.render else measure(a.methods)
-    if not a.render: write_result(path, res)
+    res = stored_result(path, None if a.render else lambda: measure(a.methods), device='cuda')
     (ROOT/'nbs'/'_cuda_graphs.md').write_text(markdown(res) + '\n'); print(markdown(res))

@@ -9,9 +9,9 @@ the train split, reference = the held-out test split). Jobs run in worker proces
     python bench/digits_table.py [--gpus 0 1 2 3] [--workers 8] [--seeds 0 1 2] [--steps 2000] [--keys ...]
     python bench/digits_table.py --render
 """
-import argparse, json, sys
+import argparse
 from pathlib import Path
-from consistency_edu.experiments import DIGITS_ROWS, DIGITS_CFG, run_digits_suite, write_result, provenance_line, digits_table_md, digits_teacher_md
+from consistency_edu.experiments import DIGITS_ROWS, DIGITS_CFG, run_digits_suite, stored_result, provenance_line, digits_table_md, digits_teacher_md
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = (('table1', '**Consistency models (Table 1)**'), ('ict', "**iCT ablation** (each row adds one of iCT's techniques)"))
@@ -42,10 +42,8 @@ def main():
     p.add_argument('--render', action='store_true', help='only rewrite the markdown from the stored JSON under --root')
     a = p.parse_args()
     root = Path(a.root); path = root/'bench'/'results'/'digits_table.json'
-    if not a.render:
-        res = run_digits_suite(a.work, a.seeds, a.keys, a.workers, a.threads, a.gpus, a.device, **{k: getattr(a, k) for k in DIGITS_CFG})
-        write_result(path, {'args': vars(a), **res}, device=a.device, command=' '.join(['python', *sys.argv]))
-    md = render(json.loads(path.read_text()))
+    run = lambda: {'args': vars(a), **run_digits_suite(a.work, a.seeds, a.keys, a.workers, a.threads, a.gpus, a.device, **{k: getattr(a, k) for k in DIGITS_CFG})}
+    md = render(stored_result(path, None if a.render else run, device=a.device))
     (root/'nbs').mkdir(parents=True, exist_ok=True); (root/'nbs'/'_digits_table.md').write_text(md)
     print(md)
 

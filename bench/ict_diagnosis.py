@@ -7,11 +7,11 @@ nbs/_ict_diagnosis.png under --root; --render rewrites the markdown and the figu
 
     python bench/ict_diagnosis.py [--workers 2] [--mixtures oracle grid25 ico12] [--variants ict ict-uniform ict-constant-lr]
 """
-import argparse, json, sys
+import argparse
 from pathlib import Path
 import matplotlib; matplotlib.use('Agg')
 from consistency_edu.toy import MIXTURES
-from consistency_edu.experiments import ICT_DIAGNOSIS, run_ict_diagnosis, write_result, provenance_line, ict_diagnosis_md, ict_diagnosis_figure
+from consistency_edu.experiments import ICT_DIAGNOSIS, run_ict_diagnosis, stored_result, provenance_line, ict_diagnosis_md, ict_diagnosis_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,10 +26,8 @@ def main():
     a = p.parse_args()
     root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True)
     path = root/'bench'/'results'/'ict_diagnosis.json'
-    if not a.render:
-        runs = run_ict_diagnosis(a.work, a.mixtures, a.variants, a.seeds, a.steps, a.every, a.workers, a.threads)
-        write_result(path, {'args': vars(a), 'runs': runs}, device='cpu', command=' '.join(['python', *sys.argv]))
-    stored = json.loads(path.read_text())
+    run = lambda: {'args': vars(a), 'runs': run_ict_diagnosis(a.work, a.mixtures, a.variants, a.seeds, a.steps, a.every, a.workers, a.threads)}
+    stored = stored_result(path, None if a.render else run, device='cpu')
     args, runs = stored['args'], stored['runs']
     head = (f"{provenance_line(stored)} iCT as in the oracle suite (MLP 128×3, batch 512, {args['steps']} steps, cosine rate, EMA 0.999; "
             f"s₀ = 10, s₁ = 160, P_mean = −1.1, pseudo-Huber, 1/Δσ, no EMA teacher, Fourier scale 0.02, dropout 0.1), seeds "

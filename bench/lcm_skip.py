@@ -7,11 +7,11 @@ bench/results/lcm_skip.json and nbs/_lcm_skip.md under --root; --render rewrites
 
     python bench/lcm_skip.py [--workers 2] [--threads 1] [--mixtures oracle grid25 ico12] [--seeds 0 1 2]
 """
-import argparse, json, sys
+import argparse
 import torch
 from pathlib import Path
 from consistency_edu.toy import MIXTURES
-from consistency_edu.experiments import SKIP_KS, SKIP_CFG, run_lcm_skip, write_result, provenance_line, lcm_skip_md
+from consistency_edu.experiments import SKIP_KS, SKIP_CFG, run_lcm_skip, stored_result, provenance_line, lcm_skip_md
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,11 +26,11 @@ def main():
     a = p.parse_args()
     root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True)
     path = root/'bench'/'results'/'lcm_skip.json'
-    if not a.render:
+    def run():
         runs = run_lcm_skip(a.work, a.mixtures, a.seeds, a.ks, a.workers, a.threads, steps=a.steps)
         torch.set_num_threads(a.threads)                  # the provenance names the threads a job had
-        write_result(path, {'args': vars(a), 'runs': runs}, device='cpu', command=' '.join(['python', *sys.argv]))
-    stored = json.loads(path.read_text())
+        return {'args': vars(a), 'runs': runs}
+    stored = stored_result(path, None if a.render else run, device='cpu')
     args, runs = stored['args'], stored['runs']
     head = (f"{provenance_line(stored)} LCD from the exact guided teacher (MLP 128×3 fed ω, batch 512, {args['steps']} steps, cosine rate, "
             f"ω ~ U[0, 4]), seeds {', '.join(map(str, args['seeds']))}; errors at t = 999 over 400 fixed points of class 1, the mean over "

@@ -11,13 +11,13 @@ nbs/_mnist_table.md, nbs/_mnist_samples.png (sample grids of every row, seed 0) 
     python bench/mnist.py --variants 'lr 4e-4' 'lr 8e-4' 'N = 40' --workers 3   # CD's variants from the stored teacher, one seed each
     python bench/mnist.py --device cpu --teacher-steps 3 --cd-steps 4 --set bs=8 n=40 points=2 block=40 nfes=35 --seeds 0 --work /tmp/m --root /tmp/m   # a smoke test
 """
-import argparse, ast, json, re, shlex, shutil, sys
+import argparse, ast, json, re, shutil
 from pathlib import Path
 import torch
 import matplotlib; matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 from consistency_edu.core import image_grid
-from consistency_edu.experiments import run_mnist_suite, mnist_table_md, mnist_variants_md, write_result, write_json, provenance_line
+from consistency_edu.experiments import run_mnist_suite, mnist_table_md, mnist_variants_md, stored_result, write_json, provenance_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,15 +67,14 @@ def main():
     if a.variants: return variants(a)
     root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True); (root/'bench'/'results').mkdir(parents=True, exist_ok=True)
     path = root/'bench'/'results'/'mnist.json'
-    if a.render: res = json.loads(path.read_text())
-    else:
+    def run():
         if a.device == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
         cfg = {k: ast.literal_eval(v) for k, v in (s.split('=', 1) for s in a.set)}
         if isinstance(cfg.get('nfes'), int): cfg['nfes'] = (cfg['nfes'],)
         res = run_mnist_suite(a.work, a.seeds, a.workers, [0] if a.device == 'cuda' else None, a.device, a.threads,
                               teacher_steps=a.teacher_steps, cd_steps=a.cd_steps, **cfg)
-        res['workers'] = min(a.workers, len(a.seeds))
-        res = json.loads(write_result(path, res, device=a.device, command=' '.join(['python', *sys.argv])).read_text())
+        return {**res, 'workers': min(a.workers, len(a.seeds))}
+    res = stored_result(path, None if a.render else run, device=a.device)
     cfg = res['cfg']
     head = (f"{provenance_line(res)} Teacher: EDM, U-Net ch 64 (1, 2, 2), {cfg['teacher_steps']} steps; CD from it, {cfg['cd_steps']} steps, "
             f"{len(res['cd'])} seeds; batch {cfg['bs']}, lr {cfg['lr']:g}; {cfg['n']} samples per row, scored by the MNIST-5k classifier "
@@ -95,15 +94,13 @@ def variants(a):
     if not (work/'teacher.json').exists(): write_json(work/'teacher.json', suite['teacher'])     # the suite's scores of this teacher
     for c in suite['cd']:
         if not (work/'cd'/f"{c['seed']}.json").exists(): write_json(work/'cd'/f"{c['seed']}.json", c)
-    path = root/'bench'/'results'/'mnist_variants.json'
-    if not a.render:
+    def run():
         if a.device == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
         cfg = {**suite['cfg'], **{k: ast.literal_eval(v) for k, v in (s.split('=', 1) for s in a.set)}}
         res = run_mnist_suite(work, [c['seed'] for c in suite['cd']], a.workers, [0] if a.device == 'cuda' else None, a.device, a.threads,
                               variants=a.variants, variant_seeds=a.variant_seeds, **cfg)
-        res['workers'] = min(a.workers, len(a.variants) * len(a.variant_seeds))
-        write_result(path, res, device=a.device, command=shlex.join(['python', *sys.argv]))
-    res = json.loads(path.read_text())
+        return {**res, 'workers': min(a.workers, len(a.variants) * len(a.variant_seeds))}
+    res = stored_result(root/'bench'/'results'/'mnist_variants.json', None if a.render else run, device=a.device)
     head = (f"{provenance_line(res)} Each variant changes one setting of the suite's CD ({res['cfg']['cd_steps']:,} steps from the same teacher, its weights "
             f"stored in bf16, the precision its layers run in under autocast); the suite's row is its three students ({suite['date']}). "
             f"Variants trained {workers(res)} at a time on the one device.\n\n")

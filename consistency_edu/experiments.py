@@ -40,8 +40,8 @@ __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'S
            'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIAG_SIGMAS', 'ICT_DIAGNOSIS',
            'DIAGNOSIS_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'MNIST_TAUS', 'MNIST_CFG', 'MNIST_VARIANTS',
            'SKIP_KS', 'SKIP_WS', 'SKIP_CFG', 'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json',
-           'write_result', 'provenance_line', 'same_settings', 'kept_rows', 'gpu_start', 'gpu_report', 'run_header',
-           'bench_setup', 'mean_std', 'pm', 'separated', 'train_classifier', 'train_digits_classifier',
+           'write_result', 'stored_result', 'provenance_line', 'same_settings', 'kept_rows', 'gpu_start', 'gpu_report',
+           'run_header', 'bench_setup', 'mean_std', 'pm', 'separated', 'train_classifier', 'train_digits_classifier',
            'train_mnist5k_classifier', 'save_digits_classifier', 'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows',
            'digits_student', 'step_unet', 'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras',
            'oracle_teacher', 'teacher_rows', 'train_oracle_row', 'run_oracle_row', 'run_jobs', 'run_oracle_suite',
@@ -91,6 +91,12 @@ def write_json(path, obj):
 def write_result(path, payload:dict, device=None, command:str|None=None):
     "A result file: the provenance fields first, then `payload`."
     return write_json(path, {**provenance(device, command), **payload})
+
+def stored_result(path, run:Callable[[], dict]|None=None, device=None, command:str|None=None) -> dict:
+    "A bench script's result: given `run`, run it and store what it returns at `path` with the provenance; then read the stored file (only that when `run` is None, as `--render` asks)."
+    if run is not None: write_result(path, run(), device, command)
+    if not Path(path).exists(): raise FileNotFoundError(f"`path`: no stored result at {path} (run the bench without --render first)")
+    return json.loads(Path(path).read_text())
 
 def provenance_line(res:dict):
     "One line that names where a stored result comes from."
