@@ -934,6 +934,7 @@ def _mnist_job(job:tuple):
         rows, xs = mnist_cd_rows(model, score, cfg['n'])
         sub, name = (out/'cd', str(seed)) if kind == 'cd' else (out/'variants', _variant_file(kind, seed))
         sub.mkdir(exist_ok=True); torch.save({k: x[:64].clone() for k, x in xs.items()}, sub/f'samples-{name}.pt')
+        save_model(sub/f'model-{name}.pt', model, 'cd', (1, 32, 32), 'mnist5k')          # the student sampled from (its EMA), for later study
         write_json(sub/f'{name}.json', {'seed': seed, **({} if kind == 'cd' else {'variant': kind, 'settings': v}), 'rows': rows, 'curve': curve,
                                         'seconds': res.seconds, 'callback_seconds': res.callback_seconds,
                                         'finite': all(math.isfinite(v) for v in res.history), 'classifier': score.classifier})
