@@ -9,7 +9,7 @@ nbs/_mnist_table.md, nbs/_mnist_samples.png (sample grids of every row, seed 0) 
 
     python bench/mnist.py [--teacher-steps 8000] [--cd-steps 6500] [--seeds 0 1 2] [--workers 3] [--device cuda]
     python bench/mnist.py --variants 'lr 4e-4' 'lr 8e-4' 'N = 40' --workers 1   # CD's variants from the stored teacher, one seed each, one at a time
-                                                                                # (three at once took as long in all: ~5 GPU-minutes a student on an H100)
+                                                                                # (so each curve is in GPU-minutes; three at once took 15.5 minutes on an H100)
     python bench/mnist.py --device cpu --teacher-steps 3 --cd-steps 4 --set bs=8 n=40 points=2 block=40 nfes=35 --seeds 0 --work /tmp/m --root /tmp/m   # a smoke test
 """
 import argparse, ast, json, re, shutil
