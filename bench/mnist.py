@@ -52,6 +52,13 @@ def curve_figure(res, nbs):
     ax.set_yscale('log'); ax.set_xlabel(f'minutes of CD training (wall clock, {workers(res)} students sharing one GPU)' if workers(res) > 1 else 'GPU-minutes of CD training'); ax.set_ylabel('FD (MNIST-5k)'); ax.legend(fontsize=6, ncol=2)
     fig.tight_layout(); fig.savefig(nbs/'_mnist_curve.png', dpi=100); plt.close(fig)
 
+def overrides(a) -> dict:
+    "The --set settings (stopping first when --device cuda sees no GPU)."
+    if a.device == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
+    cfg = {k: ast.literal_eval(v) for k, v in (s.split('=', 1) for s in a.set)}
+    if isinstance(cfg.get('nfes'), int): cfg['nfes'] = (cfg['nfes'],)
+    return cfg
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--teacher-steps', type=int, default=8000); p.add_argument('--cd-steps', type=int, default=6500)
@@ -69,11 +76,8 @@ def main():
     root = Path(a.root); (root/'nbs').mkdir(parents=True, exist_ok=True); (root/'bench'/'results').mkdir(parents=True, exist_ok=True)
     path = root/'bench'/'results'/'mnist.json'
     def run():
-        if a.device == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
-        cfg = {k: ast.literal_eval(v) for k, v in (s.split('=', 1) for s in a.set)}
-        if isinstance(cfg.get('nfes'), int): cfg['nfes'] = (cfg['nfes'],)
         res = run_mnist_suite(a.work, a.seeds, a.workers, [0] if a.device == 'cuda' else None, a.device, a.threads,
-                              teacher_steps=a.teacher_steps, cd_steps=a.cd_steps, **cfg)
+                              teacher_steps=a.teacher_steps, cd_steps=a.cd_steps, **overrides(a))
         return {**res, 'workers': min(a.workers, len(a.seeds))}
     res = stored_result(path, None if a.render else run, device=a.device)
     cfg = res['cfg']
@@ -96,10 +100,8 @@ def variants(a):
     for c in suite['cd']:
         if not (work/'cd'/f"{c['seed']}.json").exists(): write_json(work/'cd'/f"{c['seed']}.json", c)
     def run():
-        if a.device == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA device visible (--device cpu for a smoke test)')
-        cfg = {**suite['cfg'], **{k: ast.literal_eval(v) for k, v in (s.split('=', 1) for s in a.set)}}
         res = run_mnist_suite(work, [c['seed'] for c in suite['cd']], a.workers, [0] if a.device == 'cuda' else None, a.device, a.threads,
-                              variants=a.variants, variant_seeds=a.variant_seeds, **cfg)
+                              variants=a.variants, variant_seeds=a.variant_seeds, **{**suite['cfg'], **overrides(a)})
         return {**res, 'workers': min(a.workers, len(a.variants) * len(a.variant_seeds))}
     res = stored_result(root/'bench'/'results'/'mnist_variants.json', None if a.render else run, device=a.device)
     head = (f"{provenance_line(res)} Each variant changes one setting of the suite's CD ({res['cfg']['cd_steps']:,} steps from the same teacher, its weights "

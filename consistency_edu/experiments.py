@@ -33,7 +33,7 @@ from .lcm import alphas_cumprod, vp_sigmas, ddim_step_vp, EpsFromDenoiser, LCMMo
 from .latent import EpsNet, LatentLCM, sample_ddim_guided, train_autoencoder, train_latent_teacher, train_lcm
 from .lora import thick, ink, combine, count_params, lora_parameters
 from .lcm_lora import train_lcm_lora, train_style_lora
-from .recipes import train_method, save_model, load_model
+from .recipes import TOY_LEVELS, train_method, save_model, load_model
 
 # %% auto #0
 __all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ECT_TOY', 'ORACLE_ROWS', 'GAMMAS',
@@ -967,10 +967,11 @@ def mnist_table_md(res:dict):
     fl = t['floor']
     body.append(['floor (test split against train)', f"{fl['FD']:.1f}", f"{fl['precision']:.3f}", f"{fl['recall']:.3f}", '', '', ''])
     return md_table(['model · sampling', 'FD', 'precision', 'recall', 'FD / teacher Heun-35', 'training s', 'samples/s'], body)
+
 def mnist_variants_md(res:dict):
     "CD's variants beside the suite's setting: FD at one and two steps at the end (mean ± sd where several seeds), over the teacher's Heun-35, and the one-step FD's drop over the last stretch of its curve."
     h35 = next(r['FD'] for r in res['teacher']['rows'] if r['nfe'] == 35)
-    groups = {f"suite (lr {res['cfg']['lr']:g}, N = 18)": res['cd']}
+    groups = {f"suite (lr {res['cfg']['lr']:g}, N = {TOY_LEVELS['cd']})": res['cd']}   # the recipe's N
     for v in res.get('variants', []): groups.setdefault(v['variant'], []).append(v)
     body = []
     for name, runs in groups.items():
@@ -979,7 +980,6 @@ def mnist_variants_md(res:dict):
         body.append([name, str(len(runs)), pm(fd[1], 1), pm(fd[2], 1), pm([x / h35 for x in fd[1]], 2, '×'), pm([x / h35 for x in fd[2]], 2, '×'),
                      f"{100 * mean_std(drop)[0]:.0f}%" if drop else ''])
     return md_table(['CD setting', 'seeds', 'FD, 1 step', 'FD, 2 steps', '1 step / teacher Heun-35', '2 steps / teacher Heun-35', 'one-step FD drop over the last stretch'], body)
-
 
 # %% ../nbs/91_experiments.ipynb #x017
 @torch.no_grad()
