@@ -17,6 +17,7 @@ extra gradients a step and its compile time are gone; 0.3 is about the adaptive 
 on the CPU), and `ctm-fixed-short` with both.
 
     python bench/gpu_minutes.py [--minutes 5] [--size 16] [--ch 32] [--bs 512] [--methods ict ict-short cd ctm ctm-short ctm-fixed ctm-fixed-short] [--keep] [--device cuda]
+    python bench/gpu_minutes.py --methods ict --steps 20966 --out-dir /tmp/gm   # iCT's stored schedule again, its table apart
 """
 import argparse, json, time
 from pathlib import Path
@@ -53,6 +54,7 @@ def parse():
     p.add_argument('--ctm-dsm-weight', type=float, default=0.3, help="DSM's fixed weight in the `ctm-fixed` and `ctm-fixed-short` runs (the adaptive one needs two extra gradients a step)")
     p.add_argument('--short-s1', type=int, default=40, help="iCT's largest N in the `ict-short` run"); p.add_argument('--points', type=int, default=5)
     p.add_argument('--probe', type=int, default=100, help='steps of the timing probe (the last half is timed)')
+    p.add_argument('--steps', type=int, default=None, help="train this many steps instead of the budget's (an earlier run's schedule repeated, on another card)")
     p.add_argument('--device', default='cuda'); p.add_argument('--out-dir', default=None)
     p.add_argument('--keep', action='store_true', help='keep the methods of bench/results/gpu_minutes.json that this run does not train (marked as an earlier run)')
     p.add_argument('--render', action='store_true', help='only rewrite the table and figure from bench/results/gpu_minutes.json')
@@ -110,7 +112,7 @@ def one(a, c, method):
     marks, curve = [], []
     train(a, c, method, 2 * c.sync, lambda r, *_: marks.append(r.seconds), c.sync)    # compile warm-up, then a timed half
     sec_step = (marks[-1] - marks[0]) / c.sync
-    steps = max(a.points, int((a.minutes * 60 - marks[0]) / sec_step))
+    steps = a.steps or max(a.points, int((a.minutes * 60 - marks[0]) / sec_step))
     def score(r, loss, view):
         ema = view(r.ema.eval())
         levels = [float(t) for t in loss.levels(loss.k) if 0.05 <= t <= 10.]
