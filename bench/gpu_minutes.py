@@ -133,7 +133,7 @@ def main():
         (ROOT/'nbs'/'_gpu_minutes.md').write_text(markdown(res) + '\n'); plot(res, ROOT/'nbs'/'_gpu_minutes.png'); return
     c, t0 = setup(a), time.time()
     def write():
-        write_result(c.out/'bench'/'results'/'gpu_minutes.json', c.res)
+        write_result(c.out/'bench'/'results'/'gpu_minutes.json', c.res, device=c.dev)
         (c.out/'nbs'/'_gpu_minutes.md').write_text(markdown(c.res) + '\n')
     torch.manual_seed(0)
     teacher_of(a, c); print('teacher', c.res['teacher'], flush=True); write()
@@ -176,9 +176,12 @@ def markdown(res):
     a, h = res['args'], res.get('teacher', {}).get('heun35')
     md = [f"Measured on {res['card']}, torch {res['torch']}, {res['date']}, by `bench/gpu_minutes.py`: digits at "
           f"{a['size']}×{a['size']}, U-Net ch {a['ch']} (1, 2, 2; one res block), batch {a['bs']}, bf16 autocast, torch.compile with CUDA graphs "
-          f"(`compile='reduce-overhead'`) of the online network and the teacher (CTM, whose student and teacher torch will not graph together: see its note), channels-last, fused AdamW, cosine rate, EMA 0.999 for sampling; a budget of "
-          f"{a['minutes']:g} GPU-minutes per method (compile warm-up included, evaluation excluded; a host sync every {min(50, a['probe'] // 2)} steps; "
-          f"the steps are set from a timed probe whose compile time is counted, and the run itself reuses the probe's compiled code, so runs end a little under the budget). FD of {a['n']} samples against "
+          f"(`compile='reduce-overhead'`) of the online network and the teacher (CTM, whose student and teacher torch will not graph together: see its note), channels-last, fused AdamW, cosine rate, EMA 0.999 for sampling; "
+          + (f"a fixed {a['steps']:,} steps per method (`--steps`: an earlier run's schedule repeated; GPU-min is the training run's time, without the compile warm-up of its timed probe (`compile_s` in the result) or the evaluation; a host sync every {min(50, a['probe'] // 2)} steps). "
+             if a.get('steps') else
+             f"a budget of {a['minutes']:g} GPU-minutes per method (compile warm-up included, evaluation excluded; a host sync every {min(50, a['probe'] // 2)} steps; "
+             f"the steps are set from a timed probe whose compile time is counted, and the run itself reuses the probe's compiled code, so runs end a little under the budget). ")
+          + f"FD of {a['n']} samples against "
           f"the test digits; floor (train vs test) {res['floor']:.1f}."]
     if h is None: return '\n'.join(md)
     t = res['teacher']
