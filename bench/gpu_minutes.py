@@ -7,7 +7,7 @@ the faster of the two; bench/ctm_step_configs.py), channels-last, fused AdamW, a
 of steps that fills the budget comes from a short timed probe of the same step; compile warm-up is counted inside the budget.
 `fit`'s callback scores the EMA of the student at five points of the run — FD at NFE 1 and at NFE 2 (τ by greedy search
 against the train split), against the test digits — so each method gives a curve of FD against GPU-minutes.
-Writes nbs/_gpu_minutes.md, nbs/_gpu_minutes.png and bench/results/gpu_minutes.json.
+Writes nbs/_NAME.md, nbs/_NAME.png and bench/results/NAME.json, NAME being `--name` (gpu_minutes unless given).
 
 iCT runs twice: with its curriculum ending at N = 160 (`ict`) and ending early, at `--short-s1` (`ict-short`; a short budget
 spends its steps on a few coarse discretisations instead of on ones it cannot train). CTM's variants split its step's cost:
@@ -17,7 +17,7 @@ extra gradients a step and its compile time are gone; 0.3 is about the adaptive 
 on the CPU), and `ctm-fixed-short` with both.
 
     python bench/gpu_minutes.py [--minutes 5] [--size 16] [--ch 32] [--bs 512] [--methods ict ict-short cd ctm ctm-short ctm-fixed ctm-fixed-short] [--keep] [--device cuda]
-    python bench/gpu_minutes.py --methods ict --steps 20966 --out-dir /tmp/gm   # iCT's stored schedule again, its table apart
+    python bench/gpu_minutes.py --methods ict --steps 20966 --name gpu_minutes_ict   # iCT's stored schedule again, its table apart
 """
 import argparse, json, time
 from pathlib import Path
@@ -56,8 +56,9 @@ def parse():
     p.add_argument('--probe', type=int, default=100, help='steps of the timing probe (the last half is timed)')
     p.add_argument('--steps', type=int, default=None, help="train this many steps instead of the budget's (an earlier run's schedule repeated, on another card)")
     p.add_argument('--device', default='cuda'); p.add_argument('--out-dir', default=None)
-    p.add_argument('--keep', action='store_true', help='keep the methods of bench/results/gpu_minutes.json that this run does not train (marked as an earlier run)')
-    p.add_argument('--render', action='store_true', help='only rewrite the table and figure from bench/results/gpu_minutes.json')
+    p.add_argument('--name', default='gpu_minutes', help='the result: bench/results/NAME.json, nbs/_NAME.md and nbs/_NAME.png')
+    p.add_argument('--keep', action='store_true', help='keep the methods of bench/results/NAME.json that this run does not train (marked as an earlier run)')
+    p.add_argument('--render', action='store_true', help='only rewrite the table and figure from bench/results/NAME.json')
     return p.parse_args()
 
 
@@ -76,7 +77,7 @@ def setup(a):
                 amp='bf16' if cuda else None, compile='reduce-overhead' if cuda else False, channels_last=cuda)
     res = {'card': card, 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%d'), 'args': vars(a), 'floor': fd(x_ref), 'methods': {}}
     if a.keep:                                                 # an earlier run's methods, each with its own teacher and budget
-        old = json.loads((ROOT/'bench'/'results'/'gpu_minutes.json').read_text())
+        old = json.loads((ROOT/'bench'/'results'/f'{a.name}.json').read_text())
         res['kept'] = kept_rows({**old.get('kept', {}), **old['methods']}, a.methods,
                                 {'earlier': {'minutes': old['args']['minutes'], 'heun35': old['teacher']['heun35'], 'card': old['card'], 'torch': old['torch']}})
     z = torch.randn(a.n, 1, a.size, a.size, generator=torch.Generator().manual_seed(13)).to(dev)
@@ -129,12 +130,12 @@ def one(a, c, method):
 def main():
     a = parse()
     if a.render:
-        res = json.loads((ROOT/'bench'/'results'/'gpu_minutes.json').read_text())
-        (ROOT/'nbs'/'_gpu_minutes.md').write_text(markdown(res) + '\n'); plot(res, ROOT/'nbs'/'_gpu_minutes.png'); return
+        res = json.loads((ROOT/'bench'/'results'/f'{a.name}.json').read_text())
+        (ROOT/'nbs'/f'_{a.name}.md').write_text(markdown(res) + '\n'); plot(res, ROOT/'nbs'/f'_{a.name}.png'); return
     c, t0 = setup(a), time.time()
     def write():
-        write_result(c.out/'bench'/'results'/'gpu_minutes.json', c.res, device=c.dev)
-        (c.out/'nbs'/'_gpu_minutes.md').write_text(markdown(c.res) + '\n')
+        write_result(c.out/'bench'/'results'/f'{a.name}.json', c.res, device=c.dev)
+        (c.out/'nbs'/f'_{a.name}.md').write_text(markdown(c.res) + '\n')
     torch.manual_seed(0)
     teacher_of(a, c); print('teacher', c.res['teacher'], flush=True); write()
     for method in a.methods:
@@ -148,7 +149,7 @@ def main():
         write()
         if c.cuda: torch.cuda.empty_cache()
     c.res['total_seconds'] = time.time() - t0
-    write(); plot(c.res, c.out/'nbs'/'_gpu_minutes.png')
+    write(); plot(c.res, c.out/'nbs'/f'_{a.name}.png')
     print(markdown(c.res))
 
 
