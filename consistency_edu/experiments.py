@@ -4,7 +4,7 @@
 
 # %% ../nbs/91_experiments.ipynb #c002
 from __future__ import annotations
-import json, math, multiprocessing, os, platform, re, shlex, subprocess, sys, time
+import json, math, multiprocessing, os, platform, re, shlex, subprocess, sys, time, urllib.request
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,23 +36,24 @@ from .lcm_lora import train_lcm_lora, train_style_lora
 from .recipes import TOY_LEVELS, train_method, save_model, load_model
 
 # %% auto #0
-__all__ = ['ROOT', 'PROVENANCE', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ECT_TOY', 'ORACLE_ROWS', 'GAMMAS',
-           'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIAG_SIGMAS', 'ICT_DIAGNOSIS',
-           'DIAGNOSIS_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'MNIST_TAUS', 'MNIST_CFG', 'MNIST_VARIANTS',
-           'SKIP_KS', 'SKIP_WS', 'SKIP_CFG', 'device_name', 'git_commit', 'cpu_model', 'provenance', 'write_json',
-           'write_result', 'stored_result', 'provenance_line', 'same_settings', 'kept_rows', 'gpu_start', 'gpu_report',
-           'run_header', 'bench_setup', 'mean_std', 'pm', 'separated', 'train_classifier', 'train_digits_classifier',
-           'train_mnist5k_classifier', 'save_digits_classifier', 'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows',
-           'digits_student', 'step_unet', 'step_method', 'time_steps', 'OracleRow', 'g_error', 'ctm_extras',
-           'oracle_teacher', 'teacher_rows', 'train_oracle_row', 'run_oracle_row', 'run_jobs', 'run_oracle_suite',
-           'collect_oracle_suite', 'row_values', 'row_ratios', 'oracle_table_md', 'teachers_md', 'oracle_summary_md',
-           'ctm_table_md', 'ablation_figure', 'effect', 'effects_md', 'FErrorBands', 'ict_trace', 'run_ict_diagnosis',
-           'diagnosis_values', 'ict_diagnosis_md', 'ict_diagnosis_figure', 'DigitsRow', 'digits_unet',
-           'train_digits_teacher', 'run_digits_suite', 'digits_table_md', 'digits_teacher_md', 'fast_fit',
-           'timed_sample', 'mnist_teacher', 'mnist_teacher_rows', 'mnist_cd_rows', 'mnist_cd', 'run_mnist_suite',
-           'mnist_table_md', 'mnist_variants_md', 'latent_lcm_rows', 'lcm_lora_experiment', 'lcm_lora_markdown',
-           'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md', 'labelled_mixture', 'guided_f_star_vp',
-           'lcd_fixed_point', 'lcm_skip_run', 'run_lcm_skip', 'skip_values', 'lcm_skip_md']
+__all__ = ['ROOT', 'PROVENANCE', 'REPO_RAW', 'T4_MEMORY', 'BANDWIDTH', 'DIGITS_STUDENTS', 'STEP_METHODS', 'ECT_TOY',
+           'ORACLE_ROWS', 'GAMMAS', 'ORACLE_COST', 'MIXTURE_LABELS', 'LOWER_BETTER', 'ICT_CHANGES', 'DIAG_SIGMAS',
+           'ICT_DIAGNOSIS', 'DIAGNOSIS_LABELS', 'DIGITS_ROWS', 'DIGITS_CFG', 'DIGITS_NFES', 'MNIST_TAUS', 'MNIST_CFG',
+           'MNIST_VARIANTS', 'SKIP_KS', 'SKIP_WS', 'SKIP_CFG', 'device_name', 'git_commit', 'cpu_model', 'provenance',
+           'write_json', 'write_result', 'stored_result', 'stored_json', 'provenance_line', 'same_settings',
+           'kept_rows', 'gpu_start', 'gpu_report', 'run_header', 'bench_setup', 'mean_std', 'pm', 'separated',
+           'train_classifier', 'train_digits_classifier', 'train_mnist5k_classifier', 'save_digits_classifier',
+           'DigitsScore', 'Mnist5kScore', 'ict_ablation_rows', 'digits_student', 'step_unet', 'step_method',
+           'time_steps', 'OracleRow', 'g_error', 'ctm_extras', 'oracle_teacher', 'teacher_rows', 'train_oracle_row',
+           'run_oracle_row', 'run_jobs', 'run_oracle_suite', 'collect_oracle_suite', 'row_values', 'row_ratios',
+           'oracle_table_md', 'teachers_md', 'oracle_summary_md', 'ctm_table_md', 'ablation_figure', 'effect',
+           'effects_md', 'FErrorBands', 'ict_trace', 'run_ict_diagnosis', 'diagnosis_values', 'ict_diagnosis_md',
+           'ict_diagnosis_figure', 'DigitsRow', 'digits_unet', 'train_digits_teacher', 'run_digits_suite',
+           'digits_table_md', 'digits_teacher_md', 'fast_fit', 'timed_sample', 'mnist_teacher', 'mnist_teacher_rows',
+           'mnist_cd_rows', 'mnist_cd', 'run_mnist_suite', 'mnist_table_md', 'mnist_variants_md', 'latent_lcm_rows',
+           'lcm_lora_experiment', 'lcm_lora_markdown', 'run_per_seed', 'lcm_table_md', 'lora_table_md', 'nfe_table_md',
+           'labelled_mixture', 'guided_f_star_vp', 'lcd_fixed_point', 'lcm_skip_run', 'run_lcm_skip', 'skip_values',
+           'lcm_skip_md']
 
 # %% ../nbs/91_experiments.ipynb #x001
 ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path('..').resolve()   # the repository (editable install)
@@ -97,6 +98,16 @@ def stored_result(path, run:Callable[[], dict]|None=None, device=None, command:s
     if run is not None: write_result(path, run(), device, command)
     if not Path(path).exists(): raise FileNotFoundError(f"`path`: no stored result at {path} (run the bench without --render first)")
     return json.loads(Path(path).read_text())
+
+REPO_RAW = 'https://raw.githubusercontent.com/consistency-edu/consistency_edu/main'   # the repository's files, as a notebook opened alone fetches them
+
+def stored_json(name:str, root=None) -> dict:
+    "The stored result `bench/results/{name}.json`: from the repository (`root`, or this package's checkout), else a copy in the working directory, else fetched from the repository on GitHub (a notebook opened alone, as in Colab)."
+    p = Path(root or ROOT)/'bench'/'results'/f'{name}.json'
+    if not p.exists():
+        p = Path(f'{name}.json')
+        if not p.exists(): urllib.request.urlretrieve(f'{REPO_RAW}/bench/results/{name}.json', p)
+    return json.loads(p.read_text())
 
 def provenance_line(res:dict):
     "One line that names where a stored result comes from."
